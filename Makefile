@@ -1,0 +1,47 @@
+# One entry point for people and CI. `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) scripts/check_python.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $@
+
+.PHONY: install
+install: $(BIN)/.installed  ## Create .venv and install the portal with its test tools
+
+.PHONY: run
+run: install  ## Run the portal with demo data on http://127.0.0.1:8000
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST)
+
+.PHONY: test
+test: install  ## Run the whole test suite (DATABASE_URL picks the database; SQLite by default)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install  ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: lock
+lock: install  ## Refresh constraints.txt from the current releases allowed by pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade -e ".[dev]"
+	@echo '# Exact versions the install uses (pip -c). Refresh with `make lock`.' > constraints.txt
+	$(BIN)/python -m pip freeze --exclude-editable >> constraints.txt
+
+.PHONY: format
+format: install  ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

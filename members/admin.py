@@ -1,0 +1,157 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Count, Exists, OuterRef
+
+from .models import Company, Person, Role, SubTeam, SubTeamMembership, ToolLink
+
+
+class RoleInline(admin.TabularInline):
+    model = Role
+    fk_name = "person"
+    extra = 0
+    fields = ["kind", "company", "starts_on", "ends_on", "note"]
+    autocomplete_fields = ["company"]
+
+
+class CompanyRoleInline(RoleInline):
+    fk_name = "company"
+    fields = ["person", "kind", "starts_on", "ends_on", "note"]
+    autocomplete_fields = ["person"]
+
+
+class ActiveRoleFilter(admin.SimpleListFilter):
+    title = "active role"
+    parameter_name = "active_role"
+
+    def lookups(self, request, model_admin):
+        return [*Role.Kind.choices, ("none", "No active role")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.exclude(Exists(Role.objects.active().filter(person=OuterRef("pk"))))
+        if self.value():
+            return queryset.filter(
+                Exists(Role.objects.active().filter(person=OuterRef("pk"), kind=self.value()))
+            )
+        return queryset
+
+
+class IncompleteFilter(admin.SimpleListFilter):
+    title = "membership"
+    parameter_name = "complete"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Member lacking a coordinator or executive")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset & Company.objects.incomplete()
+        return queryset
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "hq_timezone", "joined_on", "left_on", "people_count"]
+    list_filter = ["status", IncompleteFilter, "hq_timezone"]
+    search_fields = ["name", "slug", "website"]
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "joined_on"
+    inlines = [CompanyRoleInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(people_total=Count("people"))
+
+    @admin.display(description="people", ordering="people_total")
+    def people_count(self, company):
+        return company.people_total
+
+
+class PersonCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = Person
+        fields = ["email", "full_name"]
+
+
+class PersonChangeForm(UserChangeForm):
+    class Meta:
+        model = Person
+        fields = "__all__"
+
+
+@admin.register(Person)
+class PersonAdmin(UserAdmin):
+    add_form = PersonCreationForm
+    form = PersonChangeForm
+    ordering = ["full_name"]
+    list_display = ["full_name", "email", "company", "time_zone", "profile_public", "is_staff"]
+    list_filter = [ActiveRoleFilter, "company", "profile_public", "is_staff", "is_active"]
+    search_fields = ["full_name", "email", "company__name"]
+    list_select_related = ["company"]
+    autocomplete_fields = ["company"]
+    inlines = [RoleInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["full_name", "company", "time_zone", "profile_public"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "full_name", "usable_password", "password1", "password2"],
+            },
+        ),
+    ]
+
+    def save_formset(self, request, form, formset, change):
+        for role_form in formset.forms:
+            if isinstance(role_form.instance, Role) and not role_form.instance.pk:
+                role_form.instance.granted_by = request.user
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["person", "kind", "company", "starts_on", "ends_on", "granted_by"]
+    list_filter = ["kind", "company", "starts_on", "ends_on"]
+    search_fields = ["person__full_name", "person__email", "company__name", "note"]
+    list_select_related = ["person", "company", "granted_by"]
+    autocomplete_fields = ["person", "company"]
+    readonly_fields = ["granted_by", "created_at"]
+    date_hierarchy = "starts_on"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.granted_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class SubTeamMembershipInline(admin.TabularInline):
+    model = SubTeamMembership
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+@admin.register(SubTeam)
+class SubTeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "lead", "is_active", "created_on"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "description", "lead__full_name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["lead"]
+    list_select_related = ["lead"]
+    inlines = [SubTeamMembershipInline]
+
+
+@admin.register(ToolLink)
+class ToolLinkAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "url", "position", "is_visible"]
+    list_editable = ["position", "is_visible"]
+    list_filter = ["category", "is_visible"]
+    search_fields = ["name", "url", "description"]

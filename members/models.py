@@ -1,0 +1,393 @@
+"""Companies, people, roles and sub-teams: who the group is.
+
+Membership is by company (DESIGN.md). A member company delegates one or more
+coordinators and exactly one executive representative at a time; those are
+`Role` rows with dates, so history is kept and "active" is a question of the day.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from functools import cache
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+@cache
+def timezone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    if value not in timezone_names():
+        raise ValidationError(
+            "%(value)s is not an IANA time zone name (such as Europe/Paris or Asia/Tokyo).",
+            params={"value": value},
+            code="invalid_timezone",
+        )
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(timezone_names())]
+
+
+class TimeZoneField(models.CharField):
+    """An IANA zone name, validated against the zone database of this machine."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        # A callable keeps the ~600 zone names out of migrations.
+        kwargs.setdefault("choices", timezone_choices)
+        super().__init__(*args, **kwargs)
+        self.validators.append(validate_timezone)
+
+
+def today() -> datetime.date:
+    return timezone.now().date()
+
+
+class CompanyQuerySet(models.QuerySet):
+    def members(self) -> CompanyQuerySet:
+        return self.filter(status=Company.Status.MEMBER)
+
+    def with_active_roles(self, on: datetime.date | None = None) -> CompanyQuerySet:
+        """Prefetch each company's active coordinators and executive with their people."""
+        on = on or today()
+        return self.prefetch_related(
+            models.Prefetch(
+                "roles",
+                queryset=Role.objects.active(on)
+                .filter(kind__in=[Role.Kind.COORDINATOR, Role.Kind.EXECUTIVE])
+                .select_related("person")
+                .order_by("kind", "person__full_name"),
+                to_attr="active_roles",
+            )
+        )
+
+    def incomplete(self, on: datetime.date | None = None) -> CompanyQuerySet:
+        """Member companies lacking an active coordinator or an active executive."""
+        on = on or today()
+        active = Role.objects.active(on).filter(company=OuterRef("pk"))
+        return self.members().filter(
+            ~Exists(active.filter(kind=Role.Kind.COORDINATOR))
+            | ~Exists(active.filter(kind=Role.Kind.EXECUTIVE))
+        )
+
+
+class Company(models.Model):
+    class Status(models.TextChoices):
+        APPLICANT = "applicant", "Applicant"
+        MEMBER = "member", "Member"
+        FORMER = "former", "Former member"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    website = models.URLField(blank=True)
+    hq_timezone = TimeZoneField("headquarters time zone", default="UTC")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.APPLICANT)
+    joined_on = models.DateField(null=True, blank=True)
+    left_on = models.DateField(null=True, blank=True)
+    description = models.TextField("short description", blank=True, max_length=2000)
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True)
+                | Q(joined_on__isnull=True)
+                | Q(left_on__gte=models.F("joined_on")),
+                name="company_left_after_joined",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:company-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if self.status == self.Status.MEMBER and not self.joined_on:
+            raise ValidationError({"joined_on": "A member company needs the date it joined."})
+        if self.status == self.Status.FORMER and not self.left_on:
+            raise ValidationError({"left_on": "A former member needs the date it left."})
+        if self.joined_on and self.left_on and self.left_on < self.joined_on:
+            raise ValidationError({"left_on": "A company cannot leave before it joined."})
+
+    @property
+    def is_member(self) -> bool:
+        return self.status == self.Status.MEMBER
+
+    @property
+    def missing_roles(self) -> list[str]:
+        """Roles a member company must fill but has not; needs `with_active_roles()`."""
+        present = {role.kind for role in self.active_roles}
+        return [Role.Kind(kind).label.lower() for kind in Role.COMPANY_KINDS if kind not in present]
+
+
+class PersonManager(BaseUserManager.from_queryset(models.QuerySet)):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields) -> Person:
+        if not email:
+            raise ValueError("A person needs an e-mail address.")
+        person = self.model(email=self.normalize_email(email).lower(), **fields)
+        person.set_password(password)
+        person.save(using=self._db)
+        return person
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> Person:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> Person:
+        fields["is_staff"] = True
+        fields["is_superuser"] = True
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, username: str) -> Person:
+        return self.get(email__iexact=username)
+
+
+class Person(AbstractBaseUser, PermissionsMixin):
+    """Someone who logs in. The e-mail address is the login; the company is optional."""
+
+    email = models.EmailField("e-mail address", unique=True)
+    full_name = models.CharField(max_length=200)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    time_zone = TimeZoneField(default="UTC")
+    profile_public = models.BooleanField(
+        "public profile",
+        default=False,
+        help_text="Show my name and company to visitors who are not logged in.",
+    )
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = PersonManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = "person"
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        # Addresses differ only in case for nobody we know; keep them comparable.
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:person-detail", kwargs={"pk": self.pk})
+
+
+class RoleQuerySet(models.QuerySet):
+    def active(self, on: datetime.date | None = None) -> RoleQuerySet:
+        on = on or today()
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), starts_on__lte=on)
+
+    def overlapping(self, starts_on: datetime.date, ends_on: datetime.date | None) -> RoleQuerySet:
+        """Roles whose date range shares at least one day with [starts_on, ends_on]."""
+        overlap = Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)
+        if ends_on is not None:
+            overlap &= Q(starts_on__lte=ends_on)
+        return self.filter(overlap)
+
+
+class Role(models.Model):
+    """A person's role in the group for a span of days (ends_on is the last day, inclusive)."""
+
+    class Kind(models.TextChoices):
+        CHAIR = "chair", "Chair"
+        COORDINATOR = "coordinator", "Coordinator"
+        EXECUTIVE = "executive", "Executive representative"
+        CONTRIBUTOR = "contributor", "Contributor"
+
+    COMPANY_KINDS = (Kind.COORDINATOR, Kind.EXECUTIVE)
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.PROTECT, related_name="roles"
+    )
+    starts_on = models.DateField(default=today)
+    ends_on = models.DateField(null=True, blank=True, help_text="Last day in the role.")
+    granted_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="role_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["coordinator", "executive"]) | Q(company__isnull=False),
+                name="role_company_roles_have_company",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="chair") | Q(company__isnull=True),
+                name="role_chair_is_group_level",
+            ),
+            # The full overlap rule is checked in services.grant_role; the database
+            # guarantees at least that no company has two open-ended executives.
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=Q(kind="executive", ends_on__isnull=True),
+                name="role_one_open_executive_per_company",
+                violation_error_message="This company already has an executive representative.",
+            ),
+        ]
+        indexes = [models.Index(fields=["company", "kind", "ends_on"])]
+
+    def __str__(self) -> str:
+        where = f" of {self.company}" if self.company_id else ""
+        return f"{self.person} — {self.get_kind_display()}{where}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind in self.COMPANY_KINDS and not self.company_id:
+            errors["company"] = "Coordinators and executive representatives act for a company."
+        if self.kind == self.Kind.CHAIR and self.company_id:
+            errors["company"] = "The chair role is for the whole group, not one company."
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "A role cannot end before it starts."
+        if errors:
+            raise ValidationError(errors)
+        if self.kind == self.Kind.EXECUTIVE and self.company_id and self.starts_on:
+            clash = (
+                Role.objects.filter(company_id=self.company_id, kind=self.Kind.EXECUTIVE)
+                .overlapping(self.starts_on, self.ends_on)
+                .exclude(pk=self.pk)
+                .select_related("person")
+                .first()
+            )
+            if clash:
+                raise ValidationError(
+                    f"{self.company} already has an executive representative for those dates "
+                    f"({clash.person}); end that role first.",
+                    code="executive_overlap",
+                )
+
+    def get_constraints(self):
+        # clean() checks every executive overlap, open-ended or not, with a clearer
+        # message; validating the narrower database constraint too would say it twice.
+        return [
+            (model, [c for c in constraints if c.name != "role_one_open_executive_per_company"])
+            for model, constraints in super().get_constraints()
+        ]
+
+    def is_active(self, on: datetime.date | None = None) -> bool:
+        on = on or today()
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+
+class SubTeam(models.Model):
+    """A team that spun off the group: a SIG, a project team or a proof-of-concept team."""
+
+    class Kind(models.TextChoices):
+        SIG = "sig", "Special interest group"
+        PROJECT = "project", "Project team"
+        POC = "poc", "Proof-of-concept team"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    lead = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_sub_teams"
+    )
+    members = models.ManyToManyField(
+        Person, through="SubTeamMembership", related_name="sub_teams", blank=True
+    )
+    is_active = models.BooleanField(default=True)
+    created_on = models.DateField(default=today)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:subteam-detail", kwargs={"slug": self.slug})
+
+
+class SubTeamMembership(models.Model):
+    class Affiliation(models.TextChoices):
+        MEMBER_COMPANY = "member-company", "Expert from a member company"
+        COMMUNITY = "community", "Community expert"
+        INTERESTED = "interested", "Interested individual"
+
+    sub_team = models.ForeignKey(SubTeam, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    affiliation = models.CharField(max_length=16, choices=Affiliation.choices)
+    joined_on = models.DateField(default=today)
+
+    class Meta:
+        ordering = ["person__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["sub_team", "person"], name="subteam_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.sub_team}"
+
+
+class ToolLink(models.Model):
+    """A link on the public "tools" page; staff keep them in the admin."""
+
+    class Category(models.TextChoices):
+        ISSUES = "issues", "Issue tracking"
+        CODE = "code", "Code hosting"
+        CHAT = "chat", "Chat"
+        WIKI = "wiki", "Wiki and documents"
+        MEETINGS = "meetings", "Web meetings"
+        MAILING_LIST = "mailing-list", "Mailing list"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=100)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    url = models.URLField()
+    description = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_visible = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name

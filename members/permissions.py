@@ -1,0 +1,117 @@
+"""The one place that decides what a person may do, from their active roles.
+
+Views, templates (through the `access` context variable), the admin and later apps
+ask `access_for(user)`; nothing else looks at roles to make a permission decision.
+The answer is computed once per user object with a single query.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+
+from .models import Company, Person, Role, today
+
+_CACHE_ATTR = "_lcoo_access"
+
+
+@dataclass(frozen=True)
+class Access:
+    authenticated: bool = False
+    staff: bool = False
+    chair: bool = False
+    coordinator_of: frozenset[int] = field(default_factory=frozenset)
+    executive_of: frozenset[int] = field(default_factory=frozenset)
+    contributor: bool = False
+
+    @property
+    def is_coordinator(self) -> bool:
+        return bool(self.coordinator_of)
+
+    @property
+    def is_executive(self) -> bool:
+        return bool(self.executive_of)
+
+    @property
+    def holds_role(self) -> bool:
+        return self.chair or self.is_coordinator or self.is_executive or self.contributor
+
+    # What the group's rules let each role do.
+
+    @property
+    def can_coordinate(self) -> bool:
+        """Schedule meetings, write agendas and notes, move join applications along."""
+        return self.chair or self.is_coordinator
+
+    def can_coordinate_company(self, company: Company | int) -> bool:
+        company_id = company if isinstance(company, int) else company.pk
+        return self.chair or company_id in self.coordinator_of
+
+    @property
+    def can_see_board(self) -> bool:
+        """Executive Board meetings and board-only material."""
+        return self.chair or self.is_executive
+
+    @property
+    def can_manage_roles(self) -> bool:
+        """Grant and end roles, decide on membership."""
+        return self.chair or self.staff
+
+    @property
+    def can_see_contact_details(self) -> bool:
+        """E-mail addresses and private profiles of the group's people."""
+        return self.holds_role or self.staff
+
+    @property
+    def mfa_required(self) -> bool:
+        return self.chair or self.staff
+
+    def can_see_person(self, person: Person) -> bool:
+        return person.profile_public or self.can_see_contact_details
+
+
+ANONYMOUS = Access()
+
+
+def compute_access(user: Person | AnonymousUser, on: datetime.date | None = None) -> Access:
+    if not user.is_authenticated:
+        return ANONYMOUS
+    roles = Role.objects.active(on or today()).filter(person=user).values_list("kind", "company")
+    coordinator_of, executive_of = set(), set()
+    chair = contributor = False
+    for kind, company_id in roles:
+        if kind == Role.Kind.CHAIR:
+            chair = True
+        elif kind == Role.Kind.COORDINATOR:
+            coordinator_of.add(company_id)
+        elif kind == Role.Kind.EXECUTIVE:
+            executive_of.add(company_id)
+        elif kind == Role.Kind.CONTRIBUTOR:
+            contributor = True
+    return Access(
+        authenticated=True,
+        staff=user.is_staff,
+        chair=chair,
+        coordinator_of=frozenset(coordinator_of),
+        executive_of=frozenset(executive_of),
+        contributor=contributor,
+    )
+
+
+def access_for(user: Person | AnonymousUser) -> Access:
+    """The user's access for today, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = compute_access(user)
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_access(user: Person) -> None:
+    """Drop the cached answer after the user's roles changed."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)

@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView, ListView, UpdateView
+
+from . import services
+from .forms import ProfileForm, RoleGrantForm, TimezoneSwitchForm
+from .middleware import CHOSEN_TZ_COOKIE
+from .models import Company, Person, Role, SubTeam, SubTeamMembership, ToolLink
+from .permissions import access_for
+
+
+class CoordinatorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    def test_func(self) -> bool:
+        return access_for(self.request.user).can_coordinate
+
+
+class RoleManagerRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    def test_func(self) -> bool:
+        return access_for(self.request.user).can_manage_roles
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "member_count": Company.objects.members().count(),
+        "subteam_count": SubTeam.objects.filter(is_active=True).count(),
+    }
+    return render(request, "members/home.html", context)
+
+
+class CompanyListView(ListView):
+    template_name = "members/company_list.html"
+    context_object_name = "companies"
+
+    def get_queryset(self):
+        return Company.objects.members().with_active_roles()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["former_companies"] = Company.objects.filter(status=Company.Status.FORMER)
+        return context
+
+
+class CompanyDetailView(DetailView):
+    template_name = "members/company_detail.html"
+    context_object_name = "company"
+
+    def get_queryset(self):
+        # Applicants are not public: their application is handled by coordinators.
+        return Company.objects.exclude(status=Company.Status.APPLICANT).with_active_roles()
+
+
+class PersonDetailView(DetailView):
+    template_name = "members/person_detail.html"
+    context_object_name = "person"
+
+    def get_object(self, queryset=None):
+        person = get_object_or_404(
+            Person.objects.select_related("company").prefetch_related(
+                Prefetch(
+                    "roles",
+                    queryset=Role.objects.active().select_related("company"),
+                    to_attr="active_roles",
+                )
+            ),
+            pk=self.kwargs["pk"],
+            is_active=True,
+        )
+        if not access_for(self.request.user).can_see_person(person):
+            # Same answer as for a person who does not exist: a private profile is not
+            # even confirmed to exist.
+            raise Http404
+        return person
+
+
+class SubTeamListView(ListView):
+    template_name = "members/subteam_list.html"
+    context_object_name = "sub_teams"
+
+    def get_queryset(self):
+        return (
+            SubTeam.objects.filter(is_active=True)
+            .select_related("lead")
+            .annotate(member_count=Count("memberships"))
+        )
+
+
+class SubTeamDetailView(DetailView):
+    template_name = "members/subteam_detail.html"
+    context_object_name = "sub_team"
+
+    def get_queryset(self):
+        return SubTeam.objects.select_related("lead").prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=SubTeamMembership.objects.select_related("person__company"),
+            )
+        )
+
+
+class ToolListView(ListView):
+    template_name = "members/tool_list.html"
+    context_object_name = "tools"
+    queryset = ToolLink.objects.filter(is_visible=True)
+
+
+class ProfileView(LoginRequiredMixin, UpdateView):
+    form_class = ProfileForm
+    template_name = "members/profile_form.html"
+    success_url = reverse_lazy("members:profile")
+
+    def get_object(self, queryset=None):
+        return self.request.user
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your profile is saved.")
+        return super().form_valid(form)
+
+
+@require_POST
+def switch_timezone(request: HttpRequest) -> HttpResponse:
+    form = TimezoneSwitchForm(request.POST)
+    target = request.POST.get("next") or reverse("members:home")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("members:home")
+    response = HttpResponseRedirect(target)
+    if form.is_valid():
+        response.set_cookie(
+            CHOSEN_TZ_COOKIE,
+            form.cleaned_data["tz"],
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=request.is_secure(),
+            httponly=True,
+        )
+    else:
+        messages.error(request, "That is not a time zone we know; times are shown as before.")
+    return response
+
+
+class DashboardView(CoordinatorRequiredMixin, ListView):
+    """The coordinators' home: what needs their attention."""
+
+    template_name = "members/dashboard.html"
+    context_object_name = "incomplete_companies"
+
+    def get_queryset(self):
+        return Company.objects.incomplete().with_active_roles()
+
+
+class RoleListView(RoleManagerRequiredMixin, ListView):
+    template_name = "members/role_list.html"
+    context_object_name = "roles"
+
+    def get_queryset(self):
+        return (
+            Role.objects.active()
+            .select_related("person", "company")
+            .order_by("kind", "company__name", "person__full_name")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", RoleGrantForm())
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = RoleGrantForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                role = services.grant_role(
+                    person=data["person"],
+                    kind=data["kind"],
+                    company=data["company"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    note=data["note"],
+                    granted_by=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Granted: {role}.")
+                return redirect("members:roles")
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+@login_required
+@require_POST
+def end_role(request: HttpRequest, pk: int) -> HttpResponse:
+    if not access_for(request.user).can_manage_roles:
+        return HttpResponse("Only chairs and staff may end roles.", status=403)
+    role = get_object_or_404(Role.objects.active().select_related("person", "company"), pk=pk)
+    try:
+        services.end_role(role=role)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Ended: {role}.")
+    return redirect("members:roles")

@@ -1,0 +1,79 @@
+import pytest
+
+from members.models import Role
+
+from .factories import CompanyFactory, PersonFactory, RoleFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The real hasher takes a large fraction of a second by design; tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Rate limits (allauth) and page caches live in the cache; each test starts afresh.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory(name="Orange", slug="orange", hq_timezone="Europe/Paris")
+
+
+@pytest.fixture
+def other_company(db):
+    return CompanyFactory(name="NTT", slug="ntt", hq_timezone="Asia/Tokyo")
+
+
+def _person_with_role(kind, company=None, **person_fields):
+    person = PersonFactory(**person_fields)
+    RoleFactory(person=person, kind=kind, company=company)
+    return person
+
+
+@pytest.fixture
+def participant(db):
+    return PersonFactory(full_name="Pat Participant")
+
+
+@pytest.fixture
+def coordinator(company):
+    return _person_with_role(Role.Kind.COORDINATOR, company, full_name="Cora Coordinator")
+
+
+@pytest.fixture
+def other_coordinator(other_company):
+    return _person_with_role(Role.Kind.COORDINATOR, other_company, full_name="Otto Other")
+
+
+@pytest.fixture
+def executive(company):
+    return _person_with_role(Role.Kind.EXECUTIVE, company, full_name="Eve Executive")
+
+
+@pytest.fixture
+def chair(db):
+    return _person_with_role(Role.Kind.CHAIR, None, full_name="Chas Chair")
+
+
+@pytest.fixture
+def staff(db):
+    return PersonFactory(full_name="Stacy Staff", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def with_mfa():
+    """Give a person a TOTP authenticator, as if they had set it up."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    def activate(person):
+        TOTP.activate(person, generate_totp_secret())
+        return person
+
+    return activate

@@ -1,0 +1,195 @@
+"""Settings contracts: development defaults, production mode, the compose file."""
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x7#kq9!mZ2vB8nL4pR6tW1yC3eF5hJ0sD9gA2uI7oP4lK8jH6fG3dS1aQ5wE0rT",
+    "ALLOWED_HOSTS": "portal.example.org",
+    "SITE_URL": "https://portal.example.org",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    base.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def settings_variables() -> set[str]:
+    """Every environment variable lcoo/settings.py reads, found in its source."""
+    tree = ast.parse((ROOT / "lcoo" / "settings.py").read_text())
+    readers = {"env", "env_bool", "env_list", "get"}
+    names = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) in readers
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and node.args[0].value.isupper()
+        ):
+            names.add(node.args[0].value)
+    return names
+
+
+SETTINGS_VARIABLES = settings_variables()
+
+
+def test_settings_read_exactly_the_documented_contract():
+    assert {
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "SITE_URL",
+        "SECURE_SSL_REDIRECT",
+        "DEFAULT_FROM_EMAIL",
+    } == SETTINGS_VARIABLES
+
+
+def test_check_deploy_clean_under_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("secret", ["", "short", "django-insecure-" + "a" * 50])
+def test_production_refuses_to_start_without_real_secret_key(secret):
+    result = run_manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": secret})
+
+    assert result.returncode != 0
+    assert "Production mode (DEBUG=0) needs SECRET_KEY" in result.stderr
+
+
+def test_development_defaults_with_nothing_set():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
+        "s.MAILERS['default']['BACKEND'])"
+    )
+    result = run_manage("shell", "--no-imports", "-c", code, env={})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "django.db.backends.sqlite3",
+        "True",
+        "django.core.mail.backends.console.EmailBackend",
+    ]
+
+
+def test_email_host_and_port_map_onto_mailers():
+    code = "from django.conf import settings as s; print(s.MAILERS['default'])"
+    result = run_manage(
+        "shell", "--no-imports", "-c", code, env={"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": "2525"}
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "'host': '127.0.0.1', 'port': 2525" in result.stdout
+    assert "smtp.EmailBackend" in result.stdout
+
+
+def test_ssl_redirect_can_be_turned_off_in_production():
+    code = "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, s.DEBUG)"
+    on = run_manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
+    off = run_manage(
+        "shell", "--no-imports", "-c", code, env={**PRODUCTION_ENV, "SECURE_SSL_REDIRECT": "0"}
+    )
+
+    assert (on.stdout.split(), off.stdout.split()) == (["True", "False"], ["False", "False"])
+
+
+@pytest.mark.django_db
+def test_forwarded_proto_is_honoured_behind_proxy(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+
+    plain = client.get("/tools/")
+    proxied = client.get("/tools/", headers={"X-Forwarded-Proto": "https"})
+
+    assert plain.status_code == 301
+    assert plain["Location"] == "https://testserver/tools/"
+    assert proxied.status_code == 200
+
+
+@pytest.mark.django_db
+def test_responses_carry_csp_without_unsafe_inline(client):
+    response = client.get("/")
+
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in policy
+    assert "unsafe-inline" not in policy
+
+
+# docker-compose.yml: read, not run (no container engine needed to check it).
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_has_the_services_with_health_checks():
+    services = COMPOSE["services"]
+
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert all("healthcheck" in service for service in services.values())
+
+
+def test_compose_portal_services_get_exactly_the_settings_variables():
+    for name in ("web", "worker", "beat"):
+        assert set(COMPOSE["services"][name]["environment"]) == SETTINGS_VARIABLES, name
+
+
+def test_compose_points_portal_at_its_own_postgres_and_redis():
+    env = COMPOSE["services"]["web"]["environment"]
+    postgres = COMPOSE["services"]["postgres"]["environment"]
+
+    assert env["DATABASE_URL"] == (
+        f"postgres://{postgres['POSTGRES_USER']}:{postgres['POSTGRES_PASSWORD']}"
+        f"@postgres:5432/{postgres['POSTGRES_DB']}"
+    )
+    assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    assert env["DEBUG"] == "0"
+
+
+def test_compose_web_serves_gunicorn_on_published_port():
+    web = COMPOSE["services"]["web"]
+
+    assert web["ports"] == ["8000:8000"]
+    assert "gunicorn lcoo.wsgi:application --bind 0.0.0.0:8000" in web["command"]
+    assert "--no-control-socket" in web["command"]
+    assert "/healthz" in " ".join(web["healthcheck"]["test"])
+
+
+def test_compose_worker_and_beat_run_the_celery_app():
+    worker = COMPOSE["services"]["worker"]["command"]
+    beat = COMPOSE["services"]["beat"]["command"]
+
+    assert worker[:4] == ["celery", "-A", "lcoo", "worker"]
+    assert beat[:4] == ["celery", "-A", "lcoo", "beat"]
+    for name in ("web", "worker", "beat"):
+        depends = COMPOSE["services"][name]["depends_on"]
+        assert depends == {
+            "postgres": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+        }
