@@ -108,7 +108,7 @@ TEMPLATES = [
                 "members.context_processors.portal",
             ],
             # Every template shows times the same way, so the tags are always loaded.
-            "builtins": ["members.templatetags.portal"],
+            "builtins": ["members.templatetags.portal", "django.templatetags.static"],
         },
     },
 ]

@@ -292,6 +292,24 @@ def _masks(
     return night_masks, off_counts
 
 
+def evaluate_rotation(
+    slots: Sequence[Slot],
+    zones: Sequence[str],
+    *,
+    reference: datetime.date,
+    duration: datetime.timedelta = datetime.timedelta(hours=1),
+) -> Plan:
+    """The planner's measures for a given rotation, to compare it with a suggestion."""
+    zones = list(dict.fromkeys(zones))
+    night, off = _masks(slots, zones, reference, duration)
+    worst = max((sum(mask >> bit & 1 for mask in night) for bit in range(len(zones))), default=0)
+    return Plan(
+        slots=tuple(slots),
+        worst_night_share=worst / len(slots) if slots else 0.0,
+        total_off_hours=sum(off),
+    )
+
+
 def plan_rotation(
     candidates: Sequence[Slot],
     zones: Sequence[str],

@@ -71,6 +71,29 @@ class Access:
     def can_see_person(self, person: Person) -> bool:
         return person.profile_public or self.can_see_contact_details
 
+    # Meetings. Board meetings with their agendas and notes are for executives and chairs;
+    # unpublished notes for coordinators; members-only notes for people holding a role.
+
+    def can_see_meeting(self, meeting) -> bool:
+        return not meeting.is_board or self.can_see_board
+
+    def can_see_notes(self, meeting) -> bool:
+        return self.can_see_meeting(meeting) and (meeting.notes_published or self.can_coordinate)
+
+    def can_see_members_notes(self, meeting) -> bool:
+        return self.can_see_notes(meeting) and (self.holds_role or self.staff)
+
+    def can_see_conference_link(self, meeting) -> bool:
+        """Logged-in people in the meeting's audience: a public link invites intruders."""
+        return self.authenticated and self.can_see_meeting(meeting)
+
+    @property
+    def can_see_attendance(self) -> bool:
+        return self.authenticated
+
+    def can_edit_meeting(self, meeting) -> bool:
+        return self.can_coordinate and self.can_see_meeting(meeting)
+
 
 ANONYMOUS = Access()
 

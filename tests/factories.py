@@ -75,3 +75,42 @@ class ToolLinkFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Tool {n}")
     category = ToolLink.Category.CHAT
     url = factory.Sequence(lambda n: f"https://tools.example.org/{n}")
+
+
+class SeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meetings.Series"
+
+    name = factory.Sequence(lambda n: f"Series {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    kind = "general"
+    audience = "public"
+    cadence = "weekly"
+    interval = 2
+    anchor = datetime.date(2026, 1, 5)
+    duration_minutes = 60
+    conference_link = "https://meet.example.org/room"
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meetings.Slot"
+
+    series = factory.SubFactory(SeriesFactory)
+    position = factory.Sequence(lambda n: n)
+    weekday = 1
+    local_time = datetime.time(14, 0)
+    zone = "Europe/Paris"
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meetings.Meeting"
+
+    series = factory.SubFactory(SeriesFactory)
+    starts_at = factory.Sequence(
+        lambda n: (
+            datetime.datetime(2030, 1, 1, 13, tzinfo=datetime.UTC) + datetime.timedelta(days=n)
+        )
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=1))

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 
+import markdown
+import nh3
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -38,5 +41,38 @@ def show_date(value: datetime.date | None, fmt: str = "j M Y"):
 
 
 @register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
 def visible_to(person, access) -> bool:
     return access.can_see_person(person)
+
+
+_MARKDOWN_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td",
+    "th", "thead", "tr", "ul",
+}  # fmt: skip
+
+
+def render_markdown_text(text: str) -> str:
+    """Markdown to HTML that is safe to show: raw HTML is escaped, then the result sanitised."""
+    html = markdown.markdown(
+        text or "",
+        extensions=["extra", "sane_lists"],
+        output_format="html",
+    )
+    return nh3.clean(
+        html,
+        tags=_MARKDOWN_TAGS,
+        attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str):
+    return mark_safe(render_markdown_text(text))  # noqa: S308 - sanitised by nh3 just above

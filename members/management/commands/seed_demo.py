@@ -1,12 +1,13 @@
 """Demo data: the six member companies of the group's wiki page, fictional people.
 
 Safe to run again: everything is keyed by a natural key (slug, e-mail address) and
-updated in place. Other apps add their demo data through `seed_demo_hooks`.
+updated in place. Each app in DEMO_MODULES adds its part with a `seed(stdout)` function.
 """
 
 from __future__ import annotations
 
 import datetime
+from importlib import import_module
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
@@ -119,8 +120,8 @@ TOOLS = [
     ),
 ]
 
-#: Other apps register `callable(stdout)` here to add their part of the demo.
-seed_demo_hooks: list = []
+#: Apps that add their own demo data after the members', in this order.
+DEMO_MODULES = ["meetings.demo"]
 
 
 class Command(BaseCommand):
@@ -207,8 +208,8 @@ class Command(BaseCommand):
                 },
             )
 
-        for hook in seed_demo_hooks:
-            hook(self.stdout)
+        for module in DEMO_MODULES:
+            import_module(module).seed(self.stdout)
 
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

@@ -1,0 +1,289 @@
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+
+from members.models import Company, Person, timezone_choices
+
+from .models import Attachment, NoteRevision, Series, SeriesDate, Slot
+
+
+class MeetingFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("", "All kinds"), *Series.Kind.choices], required=False, label="Kind"
+    )
+    series = forms.ModelChoiceField(
+        queryset=Series.objects.none(),
+        required=False,
+        empty_label="All series",
+        to_field_name="slug",
+    )
+
+    def __init__(self, *args, series_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if series_queryset is not None:
+            self.fields["series"].queryset = series_queryset
+
+
+class SeriesForm(forms.ModelForm):
+    class Meta:
+        model = Series
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "sub_team",
+            "description",
+            "audience",
+            "cadence",
+            "interval",
+            "monthly_ordinal",
+            "anchor",
+            "duration_minutes",
+            "conference_link",
+            "mailing_list",
+            "horizon_months",
+            "is_active",
+        ]
+        widgets = {"anchor": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {
+            "slug": "Part of the series' address. Leave empty to derive it from the name."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if slug:
+            return slug
+        if self.instance.pk:
+            return self.instance.slug
+        base = slugify(self.cleaned_data.get("name", ""))[:180] or "series"
+        slug, n = base, 2
+        while Series.objects.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+
+class SlotForm(forms.ModelForm):
+    class Meta:
+        model = Slot
+        fields = ["weekday", "local_time", "zone"]
+        widgets = {"local_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        labels = {"local_time": "Time", "zone": "Time zone"}
+
+
+class BaseSlotFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE", False)]
+        if not kept:
+            raise ValidationError("A series needs at least one time slot.")
+
+
+SlotFormSet = forms.inlineformset_factory(
+    Series,
+    Slot,
+    form=SlotForm,
+    formset=BaseSlotFormSet,
+    extra=1,
+    can_delete=True,
+    can_order=False,
+    max_num=12,
+    validate_max=True,
+)
+
+
+class SeriesDatesField(forms.CharField):
+    """Explicit dates, one per line (YYYY-MM-DD)."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        dates, bad = [], []
+        for line_number, line in enumerate(value.splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                dates.append(datetime.date.fromisoformat(line))
+            except ValueError:
+                bad.append(f"line {line_number}: {line!r}")
+        if bad:
+            raise ValidationError("Not a date (YYYY-MM-DD): " + "; ".join(bad))
+        return sorted(set(dates))
+
+
+class SeriesDatesForm(forms.Form):
+    dates = SeriesDatesField(
+        required=False,
+        label="Meeting dates",
+        help_text="For series on explicit dates: one per line, YYYY-MM-DD, in the slot's zone.",
+    )
+
+    @classmethod
+    def for_series(cls, series: Series | None, data=None) -> SeriesDatesForm:
+        initial = ""
+        if series is not None and series.pk:
+            initial = "\n".join(d.date.isoformat() for d in series.dates.all())
+        return cls(data, initial={"dates": initial})
+
+    def save(self, series: Series) -> None:
+        wanted = set(self.cleaned_data["dates"])
+        series.dates.exclude(date__in=wanted).delete()
+        have = set(series.dates.values_list("date", flat=True))
+        SeriesDate.objects.bulk_create(
+            [SeriesDate(series=series, date=d) for d in sorted(wanted - have)]
+        )
+
+
+class LocalDateTimeField(forms.MultiValueField):
+    """A date, a wall-clock time and the IANA zone they are in: an aware datetime."""
+
+    def __init__(self, **kwargs):
+        fields = (
+            forms.DateField(),
+            forms.TimeField(),
+            forms.ChoiceField(choices=timezone_choices),
+        )
+        widget = forms.MultiWidget(
+            widgets=[
+                forms.DateInput(attrs={"type": "date"}),
+                forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                forms.Select(choices=timezone_choices),
+            ]
+        )
+        super().__init__(fields=fields, widget=widget, require_all_fields=True, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        day, time, zone = data_list
+        return datetime.datetime.combine(day, time, tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+def split_local(moment: datetime.datetime, zone: str) -> list:
+    local = moment.astimezone(zoneinfo.ZoneInfo(zone))
+    return [local.date(), local.time().replace(tzinfo=None), zone]
+
+
+class MeetingForm(forms.Form):
+    starts_at = LocalDateTimeField(label="Starts", help_text="Date, time and the zone they are in.")
+    duration_minutes = forms.IntegerField(min_value=5, max_value=24 * 60, label="Length (minutes)")
+    topic = forms.CharField(max_length=300, required=False)
+    conference_link = forms.URLField(
+        required=False, max_length=500, help_text="Leave empty to use the series' link."
+    )
+    presenters = forms.ModelMultipleChoiceField(
+        queryset=Person.objects.filter(is_active=True), required=False
+    )
+    presenting_companies = forms.ModelMultipleChoiceField(
+        queryset=Company.objects.members(), required=False
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 18}), required=False)
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, field: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = NoteRevision.Field(field).label
+        self.fields["text"].help_text = "Markdown: **bold**, *italic*, lists, links, tables."
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AttendanceForm(forms.Form):
+    people = forms.ModelMultipleChoiceField(
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Attended",
+    )
+    guests = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Guests without an account, one per line: name, company",
+    )
+
+    def __init__(self, *args, people_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = people_queryset
+
+    def clean_guests(self) -> list[tuple[str, str]]:
+        guests = []
+        for line_number, line in enumerate(self.cleaned_data["guests"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, _, company = line.partition(",")
+            if len(name.strip()) > 200 or len(company.strip()) > 200:
+                raise ValidationError(f"Line {line_number}: name or company is too long.")
+            guests.append((name.strip(), company.strip()))
+        return guests
+
+
+ALLOWED_ATTACHMENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "txt": "text/plain",
+    "md": "text/markdown",
+    "csv": "text/csv",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+#: What each type's file must start with (None: text, checked for NUL bytes instead).
+MAGIC = {
+    "application/pdf": b"%PDF-",
+    "image/png": b"\x89PNG\r\n\x1a\n",
+    "image/jpeg": b"\xff\xd8\xff",
+    "application/vnd.oasis.opendocument.presentation": b"PK\x03\x04",
+    "application/vnd.oasis.opendocument.text": b"PK\x03\x04",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": b"PK\x03\x04",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": b"PK\x03\x04",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": b"PK\x03\x04",
+}
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+class AttachmentForm(forms.ModelForm):
+    class Meta:
+        model = Attachment
+        fields = ["title", "file"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_ATTACHMENT_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1048576:.1f} MB; the limit is "
+                f"{MAX_ATTACHMENT_BYTES // 1048576} MB."
+            )
+        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        content_type = ALLOWED_ATTACHMENT_TYPES.get(extension)
+        if content_type is None:
+            raise ValidationError(
+                "Allowed types: " + ", ".join(sorted(ALLOWED_ATTACHMENT_TYPES)) + "."
+            )
+        head = upload.read(2048)
+        upload.seek(0)
+        magic = MAGIC.get(content_type)
+        if (magic and not head.startswith(magic)) or (magic is None and b"\x00" in head):
+            raise ValidationError(f"The file's content is not a .{extension} file.")
+        self.instance.content_type = content_type
+        self.instance.size = upload.size
+        self.instance.original_name = upload.name[-255:]
+        return upload

@@ -1,0 +1,495 @@
+"""Workflows on series and meetings: generation, edits, notes, attendance."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from members.models import Company, Person, Role
+
+from . import rotation
+from .models import Attendance, Meeting, NoteRevision, Series
+
+CANCELLED_BY_SCHEDULE = "No longer in the series' schedule."
+
+
+def add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(
+        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
+    )
+
+
+@dataclass(frozen=True)
+class ExtendResult:
+    created: int = 0
+    moved: int = 0
+    cancelled: int = 0
+
+
+def planned_occurrences(
+    series: Series, start: datetime.datetime, end: datetime.datetime
+) -> list[rotation.Occurrence]:
+    slots = series.rotation_slots()
+    if not slots:
+        return []
+    return rotation.expand(series.rotation_cadence(), slots, start, end)
+
+
+@transaction.atomic
+def extend_series(*, series: Series, now: datetime.datetime | None = None) -> ExtendResult:
+    """Create the series' meetings over its rolling horizon. Safe to run again and again.
+
+    It never duplicates a meeting (one per rotation index, enforced by the database),
+    never touches a past meeting or one a coordinator edited, moves unedited future
+    meetings when the slots changed, and cancels unedited future meetings that the
+    schedule no longer has.
+    """
+    now = now or timezone.now()
+    series = Series.objects.select_for_update().get(pk=series.pk)
+    if not series.is_active:
+        return ExtendResult()
+    horizon = add_months(now, series.horizon_months)
+    slot_rows = list(series.slots.all())
+    planned = planned_occurrences(series, now, horizon)
+    existing = {
+        m.sequence_index: m
+        for m in series.meetings.filter(sequence_index__isnull=False, ends_at__gt=now)
+    }
+    # Rotation indexes already used by past meetings are history: never reuse them.
+    past_indexes = set(
+        series.meetings.filter(sequence_index__isnull=False, ends_at__lte=now).values_list(
+            "sequence_index", flat=True
+        )
+    )
+    created, moved, to_create = 0, 0, []
+    planned_indexes = set()
+    for occ in planned:
+        planned_indexes.add(occ.index)
+        if occ.index in past_indexes:
+            continue
+        slot = slot_rows[occ.slot_index]
+        ends = occ.start + series.duration
+        meeting = existing.get(occ.index)
+        if meeting is None:
+            to_create.append(
+                Meeting(
+                    series=series,
+                    sequence_index=occ.index,
+                    slot=slot,
+                    starts_at=occ.start,
+                    ends_at=ends,
+                )
+            )
+        elif (
+            not meeting.edited
+            and meeting.status == Meeting.Status.SCHEDULED
+            and (
+                meeting.starts_at != occ.start
+                or meeting.ends_at != ends
+                or meeting.slot_id != slot.pk
+            )
+        ):
+            meeting.starts_at, meeting.ends_at, meeting.slot = occ.start, ends, slot
+            meeting.revision += 1
+            meeting.save(update_fields=["starts_at", "ends_at", "slot", "revision", "updated_at"])
+            moved += 1
+    Meeting.objects.bulk_create(to_create)
+    created = len(to_create)
+
+    cancelled = 0
+    for index, meeting in existing.items():
+        if (
+            index not in planned_indexes
+            and not meeting.edited
+            and meeting.status == Meeting.Status.SCHEDULED
+            and meeting.starts_at < horizon
+        ):
+            meeting.status = Meeting.Status.CANCELLED
+            meeting.cancel_reason = CANCELLED_BY_SCHEDULE
+            meeting.revision += 1
+            meeting.save(update_fields=["status", "cancel_reason", "revision", "updated_at"])
+            cancelled += 1
+    return ExtendResult(created=created, moved=moved, cancelled=cancelled)
+
+
+def extend_all_series(*, now: datetime.datetime | None = None) -> dict[str, ExtendResult]:
+    return {
+        series.slug: extend_series(series=series, now=now) for series in Series.objects.active()
+    }
+
+
+@transaction.atomic
+def update_meeting(
+    *,
+    meeting: Meeting,
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    topic: str,
+    conference_link: str,
+    presenters: list[Person] | None = None,
+    presenting_companies: list[Company] | None = None,
+) -> Meeting:
+    """A coordinator's edit of one meeting. A changed time marks it edited, so the
+    rotation leaves it alone; a changed time or place grows its calendar SEQUENCE."""
+    if timezone.is_naive(starts_at):
+        raise ValidationError("The start time must carry a time zone.")
+    ends_at = starts_at + datetime.timedelta(minutes=duration_minutes)
+    moved = starts_at != meeting.starts_at or ends_at != meeting.ends_at
+    relocated = conference_link != meeting.conference_link
+    if moved:
+        meeting.edited = True
+    if moved or relocated:
+        meeting.revision += 1
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    meeting.topic, meeting.conference_link = topic, conference_link
+    meeting.full_clean()
+    meeting.save()
+    if presenters is not None:
+        meeting.presenters.set(presenters)
+    if presenting_companies is not None:
+        meeting.presenting_companies.set(presenting_companies)
+    return meeting
+
+
+@transaction.atomic
+def add_meeting(
+    *,
+    series: Series,
+    starts_at: datetime.datetime,
+    duration_minutes: int | None = None,
+    topic: str = "",
+) -> Meeting:
+    """An extra meeting outside the rotation; it does not shift the others."""
+    minutes = duration_minutes or series.duration_minutes
+    meeting = Meeting(
+        series=series,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=minutes),
+        topic=topic,
+        edited=True,
+    )
+    meeting.full_clean()
+    meeting.save()
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting: Meeting, reason: str) -> Meeting:
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise ValidationError(
+            f"A {meeting.get_status_display().lower()} meeting cannot be cancelled."
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the meeting is cancelled."})
+    meeting.status = Meeting.Status.CANCELLED
+    meeting.cancel_reason = reason.strip()
+    meeting.edited = True
+    meeting.revision += 1
+    meeting.save(update_fields=["status", "cancel_reason", "edited", "revision", "updated_at"])
+    return meeting
+
+
+@transaction.atomic
+def mark_held(*, meeting: Meeting, now: datetime.datetime | None = None) -> Meeting:
+    now = now or timezone.now()
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise ValidationError("Only a scheduled meeting can be marked as held.")
+    if meeting.starts_at > now:
+        raise ValidationError("A meeting cannot be held before it starts.")
+    meeting.status = Meeting.Status.HELD
+    meeting.save(update_fields=["status", "updated_at"])
+    return meeting
+
+
+# Notes ------------------------------------------------------------------------------
+
+EDITING_SECONDS = 15 * 60
+
+
+def _editing_key(meeting: Meeting, field: str) -> str:
+    return f"meetings:editing:{meeting.pk}:{field}"
+
+
+def note_editing_started(*, meeting: Meeting, field: str, person: Person) -> list[dict]:
+    """Record that `person` opened the text for editing; return the others editing it now."""
+    key = _editing_key(meeting, field)
+    now = timezone.now().timestamp()
+    editors = {
+        pk: entry
+        for pk, entry in (cache.get(key) or {}).items()
+        if now - entry["since"] < EDITING_SECONDS
+    }
+    others = [entry for pk, entry in editors.items() if pk != person.pk]
+    editors[person.pk] = {"name": person.full_name, "since": now}
+    cache.set(key, editors, EDITING_SECONDS)
+    return others
+
+
+def note_editing_finished(*, meeting: Meeting, field: str, person: Person) -> None:
+    key = _editing_key(meeting, field)
+    editors = cache.get(key) or {}
+    editors.pop(person.pk, None)
+    cache.set(key, editors, EDITING_SECONDS)
+
+
+def latest_revision(meeting: Meeting, field: str) -> NoteRevision | None:
+    return meeting.revisions.filter(field=field).first()
+
+
+class EditConflict(Exception):
+    """Someone saved the same text after the editor opened it."""
+
+    def __init__(self, current: NoteRevision):
+        super().__init__("The text was changed by someone else while you edited it.")
+        self.current = current
+
+
+@transaction.atomic
+def save_note(
+    *,
+    meeting: Meeting,
+    field: str,
+    text: str,
+    author: Person,
+    base_revision_id: int | None,
+) -> NoteRevision | None:
+    """Save a new version of the agenda or notes, keeping the revision.
+
+    `base_revision_id` is the latest revision when the editor opened the text; if
+    another one was saved since, nothing is overwritten: EditConflict carries it, so the
+    editor can merge. Returns None when the text did not change.
+    """
+    if field not in NoteRevision.Field.values:
+        raise ValidationError(f"Unknown text: {field}.")
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    current = latest_revision(meeting, field)
+    if current is not None and current.pk != base_revision_id:
+        raise EditConflict(current)
+    if text == getattr(meeting, field) and current is not None:
+        note_editing_finished(meeting=meeting, field=field, person=author)
+        return None
+    setattr(meeting, field, text)
+    meeting.save(update_fields=[field, "updated_at"])
+    revision = NoteRevision.objects.create(meeting=meeting, field=field, text=text, author=author)
+    note_editing_finished(meeting=meeting, field=field, person=author)
+    return revision
+
+
+@transaction.atomic
+def publish_notes(*, meeting: Meeting) -> Meeting:
+    if not meeting.notes.strip():
+        raise ValidationError("There are no public notes to publish yet.")
+    meeting.notes_published = True
+    meeting.save(update_fields=["notes_published", "updated_at"])
+    return meeting
+
+
+@transaction.atomic
+def unpublish_notes(*, meeting: Meeting) -> Meeting:
+    meeting.notes_published = False
+    meeting.save(update_fields=["notes_published", "updated_at"])
+    return meeting
+
+
+# Attendance -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_attendance(
+    *,
+    meeting: Meeting,
+    people: list[Person],
+    guests: list[tuple[str, str]],
+    recorded_by: Person,
+) -> list[Attendance]:
+    """Set the roll call: exactly `people` (each for their company) and the named guests.
+
+    A person attends for the company they work for, or else the company they hold a
+    coordinator or executive role for on the meeting's day.
+    """
+    meeting.attendance.exclude(person__in=people).filter(person__isnull=False).delete()
+    meeting.attendance.filter(person__isnull=True).delete()
+    already = set(meeting.attendance.values_list("person_id", flat=True))
+    role_company = dict(
+        Role.objects.active(meeting.starts_at.date())
+        .filter(person__in=people, company__isnull=False)
+        .values_list("person_id", "company_id")
+    )
+    rows = [
+        Attendance(
+            meeting=meeting,
+            person=p,
+            company_id=p.company_id or role_company.get(p.pk),
+            recorded_by=recorded_by,
+        )
+        for p in people
+        if p.pk not in already
+    ]
+    rows += [
+        Attendance(
+            meeting=meeting,
+            guest_name=name.strip(),
+            guest_company=company.strip(),
+            company=Company.objects.filter(name__iexact=company.strip()).first(),
+            recorded_by=recorded_by,
+        )
+        for name, company in guests
+        if name.strip()
+    ]
+    Attendance.objects.bulk_create(rows)
+    return list(meeting.attendance.select_related("person", "company"))
+
+
+@dataclass(frozen=True)
+class Quorum:
+    present: tuple[str, ...]  # member companies whose executive attended
+    member_count: int
+
+    @property
+    def needed(self) -> int:
+        return self.member_count // 2 + 1
+
+    @property
+    def reached(self) -> bool:
+        return len(self.present) >= self.needed
+
+
+def board_quorum(meeting: Meeting) -> Quorum:
+    """More than half of the member companies' executive representatives present."""
+    day = meeting.starts_at.date()
+    members = Company.objects.members().filter(joined_on__lte=day)
+    executives = Role.objects.active(day).filter(kind=Role.Kind.EXECUTIVE, company__in=members)
+    attended = set(
+        meeting.attendance.filter(person__isnull=False).values_list("person_id", flat=True)
+    )
+    present = sorted(
+        {
+            role.company.name
+            for role in executives.select_related("company")
+            if role.person_id in attended
+        }
+    )
+    return Quorum(present=tuple(present), member_count=members.count())
+
+
+@dataclass(frozen=True)
+class Participation:
+    name: str
+    by_kind: dict[str, int]
+    last_attended: datetime.datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+
+def company_participation(*, since: datetime.datetime | None = None) -> dict[int, Participation]:
+    """Per company: meetings attended by kind (a meeting counts once per company)."""
+    rows = Attendance.objects.filter(company__isnull=False, meeting__status=Meeting.Status.HELD)
+    if since:
+        rows = rows.filter(meeting__starts_at__gte=since)
+    seen: dict[int, set[int]] = defaultdict(set)
+    kinds: dict[int, Counter] = defaultdict(Counter)
+    last: dict[int, datetime.datetime] = {}
+    names: dict[int, str] = {}
+    for company_id, name, meeting_id, kind, starts in rows.values_list(
+        "company_id", "company__name", "meeting_id", "meeting__series__kind", "meeting__starts_at"
+    ):
+        names[company_id] = name
+        if meeting_id in seen[company_id]:
+            continue
+        seen[company_id].add(meeting_id)
+        kinds[company_id][kind] += 1
+        last[company_id] = max(last.get(company_id, starts), starts)
+    return {
+        cid: Participation(name=names[cid], by_kind=dict(kinds[cid]), last_attended=last[cid])
+        for cid in names
+    }
+
+
+def person_participation(person: Person) -> Participation:
+    rows = person.attendance.filter(meeting__status=Meeting.Status.HELD).values_list(
+        "meeting__series__kind", "meeting__starts_at"
+    )
+    kinds: Counter = Counter()
+    last = None
+    for kind, starts in rows:
+        kinds[kind] += 1
+        last = max(last or starts, starts)
+    return Participation(name=person.full_name, by_kind=dict(kinds), last_attended=last)
+
+
+# Fairness and DST -------------------------------------------------------------------
+
+
+def audience_zones() -> list[str]:
+    """Headquarters zones of the member companies, then their people's zones."""
+    members = Company.objects.members()
+    zones = list(members.values_list("hq_timezone", flat=True))
+    zones += list(
+        Person.objects.filter(company__in=members, is_active=True)
+        .values_list("time_zone", flat=True)
+        .distinct()
+    )
+    return list(dict.fromkeys(zones))
+
+
+@dataclass(frozen=True)
+class DstWarning:
+    company: str
+    zone: str
+    change_at: datetime.datetime
+    slot: str
+    before: str
+    after: str
+
+
+def dst_warnings(
+    *, series: Series, now: datetime.datetime | None = None, weeks: int = 8
+) -> list[DstWarning]:
+    """Coming DST changes that move a slot's local time in a member company's zone.
+
+    A slot keeps its wall-clock time in its own zone; in another zone it moves when
+    either zone changes its offset (Paris in March, Sydney in April, and so on).
+    """
+    now = now or timezone.now()
+    end = now + datetime.timedelta(weeks=weeks)
+    slots = series.rotation_slots()
+    changes_by_zone: dict[str, list[datetime.datetime]] = {}
+
+    def changes(zone: str) -> list[datetime.datetime]:
+        if zone not in changes_by_zone:
+            changes_by_zone[zone] = list(rotation.iter_dst_changes(zone, now, end))
+        return changes_by_zone[zone]
+
+    warnings = {}
+    for company, zone in Company.objects.members().values_list("name", "hq_timezone"):
+        for slot in slots:
+            for change in sorted(set(changes(zone)) | set(changes(slot.zone))):
+                before = _slot_local(slot, (change - datetime.timedelta(days=7)).date(), zone)
+                after = _slot_local(slot, (change + datetime.timedelta(days=1)).date(), zone)
+                if before != after:
+                    warnings[(company, change, str(slot))] = DstWarning(
+                        company=company,
+                        zone=zone,
+                        change_at=change,
+                        slot=str(slot),
+                        before=before,
+                        after=after,
+                    )
+    return sorted(warnings.values(), key=lambda w: (w.change_at, w.company, w.slot))
+
+
+def _slot_local(slot: rotation.Slot, near: datetime.date, zone: str) -> str:
+    """The slot's first occurrence on or after `near`, as weekday and time in `zone`."""
+    day = near + datetime.timedelta(days=(slot.weekday - near.weekday()) % 7)
+    return slot.at(day).astimezone(rotation.zone(zone)).strftime("%a %H:%M")

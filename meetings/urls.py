@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("", views.MeetingListView.as_view(), name="list"),
+    path("past/", views.PastMeetingListView.as_view(), name="past"),
+    path("<int:pk>/", views.meeting_detail, name="detail"),
+    path("series/<slug:slug>/", views.series_detail, name="series-detail"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    # The coordinators' area.
+    path("manage/", views.ManageHomeView.as_view(), name="manage"),
+    path("manage/participation/", views.ParticipationView.as_view(), name="participation"),
+    path("manage/series/new/", views.series_edit, name="series-create"),
+    path("manage/series/<slug:slug>/", views.series_edit, name="series-edit"),
+    path("manage/series/<slug:slug>/generate/", views.series_generate, name="series-generate"),
+    path("manage/<int:pk>/", views.meeting_edit, name="edit"),
+    path("manage/<int:pk>/cancel/", views.meeting_cancel, name="cancel"),
+    path("manage/<int:pk>/publish/", views.meeting_publish, name="publish"),
+    path("manage/<int:pk>/attendance/", views.meeting_attendance, name="attendance"),
+    path("manage/<int:pk>/attendance.csv", views.meeting_attendance_csv, name="attendance-csv"),
+    path("manage/<int:pk>/attachments/", views.meeting_attachments, name="attachments"),
+    path("manage/<int:pk>/text/<str:field>/", views.meeting_text_edit, name="text-edit"),
+    path(
+        "manage/<int:pk>/text/<str:field>/history/",
+        views.meeting_text_history,
+        name="text-history",
+    ),
+]

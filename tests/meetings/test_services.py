@@ -1,0 +1,326 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from meetings import services
+from meetings.models import Meeting, NoteRevision, SeriesDate
+from members.models import Role
+from tests.factories import (
+    CompanyFactory,
+    MeetingFactory,
+    PersonFactory,
+    RoleFactory,
+    SeriesFactory,
+    SlotFactory,
+)
+
+UTC = datetime.UTC
+NOW = datetime.datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def utc(*args):
+    return datetime.datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def rotating(db):
+    series = SeriesFactory(anchor=datetime.date(2026, 1, 5), interval=2, horizon_months=12)
+    SlotFactory(
+        series=series, position=0, weekday=1, local_time=datetime.time(14), zone="Europe/Paris"
+    )
+    SlotFactory(
+        series=series, position=1, weekday=2, local_time=datetime.time(8), zone="Asia/Tokyo"
+    )
+    SlotFactory(
+        series=series,
+        position=2,
+        weekday=1,
+        local_time=datetime.time(21),
+        zone="America/Los_Angeles",
+    )
+    return series
+
+
+@pytest.mark.django_db
+def test_extend_series_creates_a_year_of_rotating_meetings(rotating):
+    result = services.extend_series(series=rotating, now=NOW)
+
+    meetings = list(rotating.meetings.order_by("starts_at"))
+    assert result.created == 26
+    assert [m.sequence_index for m in meetings[:4]] == [0, 1, 2, 3]
+    assert [m.slot.position for m in meetings[:4]] == [0, 1, 2, 0]
+    assert [m.starts_at for m in meetings[:3]] == [
+        utc(2026, 1, 6, 13),
+        utc(2026, 1, 20, 23),
+        utc(2026, 2, 4, 5),
+    ]
+    assert all(m.ends_at - m.starts_at == datetime.timedelta(hours=1) for m in meetings)
+
+
+@pytest.mark.django_db
+def test_extend_series_twice_creates_nothing_more(rotating):
+    services.extend_series(series=rotating, now=NOW)
+
+    again = services.extend_series(series=rotating, now=NOW)
+
+    assert again == services.ExtendResult(created=0, moved=0, cancelled=0)
+    assert rotating.meetings.count() == 26
+
+
+@pytest.mark.django_db
+def test_extend_series_later_rolls_the_horizon_forward(rotating):
+    services.extend_series(series=rotating, now=NOW)
+
+    later = services.extend_series(series=rotating, now=NOW + datetime.timedelta(days=60))
+
+    assert later.created == 4
+    indexes = list(rotating.meetings.values_list("sequence_index", flat=True))
+    assert sorted(indexes) == list(range(30))
+
+
+@pytest.mark.django_db
+def test_edited_meeting_survives_regeneration(rotating):
+    services.extend_series(series=rotating, now=NOW)
+    meeting = rotating.meetings.get(sequence_index=3)
+    moved_to = utc(2026, 2, 18, 9)
+    services.update_meeting(
+        meeting=meeting, starts_at=moved_to, duration_minutes=90, topic="Moved", conference_link=""
+    )
+    slot = rotating.slots.get(position=0)
+    slot.local_time = datetime.time(15)
+    slot.save()
+
+    result = services.extend_series(series=rotating, now=NOW)
+
+    meeting.refresh_from_db()
+    assert (meeting.starts_at, meeting.topic, meeting.edited) == (moved_to, "Moved", True)
+    assert result.moved == 8  # the other meetings of slot 0 moved to 15:00 Paris
+    first = rotating.meetings.get(sequence_index=0)
+    assert first.starts_at == utc(2026, 1, 6, 14)
+    assert first.revision == 1
+
+
+@pytest.mark.django_db
+def test_cancelling_and_adding_a_meeting_do_not_disturb_the_rotation(rotating):
+    services.extend_series(series=rotating, now=NOW)
+    before = list(rotating.meetings.order_by("sequence_index").values_list("starts_at", "slot"))
+    services.cancel_meeting(meeting=rotating.meetings.get(sequence_index=1), reason="Holiday")
+    services.add_meeting(series=rotating, starts_at=utc(2026, 1, 27, 15), topic="Extra")
+
+    services.extend_series(series=rotating, now=NOW)
+
+    after = list(
+        rotating.meetings.filter(sequence_index__isnull=False)
+        .order_by("sequence_index")
+        .values_list("starts_at", "slot")
+    )
+    assert after == before
+    assert rotating.meetings.get(sequence_index=1).status == Meeting.Status.CANCELLED
+    assert rotating.meetings.filter(sequence_index__isnull=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_removed_explicit_date_cancels_its_unedited_meeting(db):
+    series = SeriesFactory(kind="board", audience="board", cadence="explicit")
+    SlotFactory(series=series, local_time=datetime.time(15), zone="Europe/Paris")
+    for day in (datetime.date(2026, 3, 12), datetime.date(2026, 9, 10)):
+        SeriesDate.objects.create(series=series, date=day)
+    services.extend_series(series=series, now=NOW)
+    SeriesDate.objects.filter(date=datetime.date(2026, 9, 10)).delete()
+
+    result = services.extend_series(series=series, now=NOW)
+
+    assert result.cancelled == 1
+    assert list(series.meetings.values_list("status", flat=True)) == ["scheduled", "cancelled"]
+
+
+@pytest.mark.django_db
+def test_past_meetings_are_never_changed(rotating):
+    services.extend_series(series=rotating, now=NOW)
+    first = rotating.meetings.get(sequence_index=0)
+    slot = rotating.slots.get(position=0)
+    slot.local_time = datetime.time(10)
+    slot.save()
+
+    services.extend_series(series=rotating, now=utc(2026, 1, 10))
+
+    first.refresh_from_db()
+    assert first.starts_at == utc(2026, 1, 6, 13)
+
+
+@pytest.mark.django_db
+def test_cancel_twice_refused_and_reason_required(rotating):
+    meeting = MeetingFactory(series=rotating)
+
+    with pytest.raises(ValidationError):
+        services.cancel_meeting(meeting=meeting, reason="  ")
+    services.cancel_meeting(meeting=meeting, reason="No quorum")
+    with pytest.raises(ValidationError):
+        services.cancel_meeting(meeting=meeting, reason="Again")
+    assert meeting.revision == 1
+
+
+@pytest.mark.django_db
+def test_update_meeting_refuses_naive_time(rotating):
+    meeting = MeetingFactory(series=rotating)
+
+    with pytest.raises(ValidationError):
+        services.update_meeting(
+            meeting=meeting,
+            starts_at=datetime.datetime(2030, 1, 1, 10),  # noqa: DTZ001 - the point of the test
+            duration_minutes=60,
+            topic="",
+            conference_link="",
+        )
+
+
+@pytest.mark.django_db
+def test_save_note_keeps_revisions_and_detects_conflicts(rotating):
+    meeting = MeetingFactory(series=rotating)
+    ann, bob = PersonFactory(full_name="Ann"), PersonFactory(full_name="Bob")
+    first = services.save_note(
+        meeting=meeting, field="notes", text="v1", author=ann, base_revision_id=None
+    )
+
+    second = services.save_note(
+        meeting=meeting, field="notes", text="v2 by Ann", author=ann, base_revision_id=first.pk
+    )
+    with pytest.raises(services.EditConflict) as conflict:
+        services.save_note(
+            meeting=meeting, field="notes", text="v2 by Bob", author=bob, base_revision_id=first.pk
+        )
+
+    meeting.refresh_from_db()
+    assert meeting.notes == "v2 by Ann"
+    assert conflict.value.current == second
+    assert list(meeting.revisions.values_list("text", "author__full_name")) == [
+        ("v2 by Ann", "Ann"),
+        ("v1", "Ann"),
+    ]
+
+
+@pytest.mark.django_db
+def test_note_editing_presence_names_the_others(rotating):
+    meeting = MeetingFactory(series=rotating)
+    ann, bob = PersonFactory(full_name="Ann"), PersonFactory(full_name="Bob")
+
+    alone = services.note_editing_started(meeting=meeting, field="agenda", person=ann)
+    together = services.note_editing_started(meeting=meeting, field="agenda", person=bob)
+
+    assert alone == []
+    assert [entry["name"] for entry in together] == ["Ann"]
+
+
+@pytest.mark.django_db
+def test_publish_needs_notes(rotating):
+    meeting = MeetingFactory(series=rotating)
+
+    with pytest.raises(ValidationError):
+        services.publish_notes(meeting=meeting)
+    meeting.notes = "Done."
+    services.publish_notes(meeting=meeting)
+    assert Meeting.objects.get(pk=meeting.pk).notes_published is True
+
+
+@pytest.mark.django_db
+def test_board_quorum_needs_more_than_half_of_member_executives(db):
+    board = SeriesFactory(kind="board", audience="board", cadence="explicit")
+    meeting = MeetingFactory(series=board, starts_at=utc(2026, 6, 1, 13))
+    executives = []
+    for n in range(4):
+        company = CompanyFactory(name=f"Member {n}")
+        person = PersonFactory(company=company)
+        RoleFactory(person=person, company=company, kind=Role.Kind.EXECUTIVE)
+        executives.append(person)
+    guest_only = CompanyFactory(name="Applicant", status="applicant", joined_on=None)
+    recorder = PersonFactory()
+
+    services.record_attendance(
+        meeting=meeting,
+        people=executives[:2],
+        guests=[("Visitor", guest_only.name)],
+        recorded_by=recorder,
+    )
+    two = services.board_quorum(meeting)
+    services.record_attendance(
+        meeting=meeting, people=executives[:3], guests=[], recorded_by=recorder
+    )
+    three = services.board_quorum(meeting)
+
+    assert (two.needed, len(two.present), two.reached) == (3, 2, False)
+    assert (len(three.present), three.reached) == (3, True)
+    assert meeting.attendance.filter(person__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_record_attendance_keeps_company_and_guests(rotating):
+    meeting = MeetingFactory(series=rotating)
+    company = CompanyFactory(name="Orange")
+    person = PersonFactory(company=company)
+
+    rows = services.record_attendance(
+        meeting=meeting,
+        people=[person],
+        guests=[("Gina Guest", "orange"), ("Solo", "")],
+        recorded_by=person,
+    )
+
+    assert sorted((r.attendee_name, r.company_name, r.company_id) for r in rows) == [
+        ("Gina Guest", "Orange", company.pk),
+        (person.full_name, "Orange", company.pk),
+        ("Solo", "", None),
+    ]
+
+
+@pytest.mark.django_db
+def test_participation_counts_each_meeting_once_per_company(rotating):
+    company = CompanyFactory(name="Orange")
+    people = PersonFactory.create_batch(2, company=company)
+    held = MeetingFactory(series=rotating, status="held")
+    MeetingFactory(series=rotating, status="scheduled")
+    services.record_attendance(meeting=held, people=people, guests=[], recorded_by=people[0])
+
+    summary = services.company_participation()
+
+    assert summary[company.pk].by_kind == {"general": 1}
+    assert services.person_participation(people[0]).total == 1
+
+
+@pytest.mark.django_db
+def test_dst_warning_when_paris_springs_forward_for_a_tokyo_slot(db):
+    CompanyFactory(name="Orange", hq_timezone="Europe/Paris")
+    CompanyFactory(name="NTT", hq_timezone="Asia/Tokyo")
+    series = SeriesFactory()
+    SlotFactory(series=series, weekday=2, local_time=datetime.time(9), zone="Asia/Tokyo")
+
+    warnings = services.dst_warnings(series=series, now=utc(2026, 3, 1))
+
+    assert [(w.company, w.before, w.after) for w in warnings] == [
+        ("Orange", "Wed 01:00", "Wed 02:00")
+    ]
+    assert warnings[0].change_at == utc(2026, 3, 29, 1)
+
+
+@pytest.mark.django_db
+def test_dst_warning_for_slot_zone_change_seen_elsewhere(db):
+    CompanyFactory(name="NTT", hq_timezone="Asia/Tokyo")
+    series = SeriesFactory()
+    SlotFactory(series=series, weekday=1, local_time=datetime.time(16), zone="Europe/Paris")
+
+    warnings = services.dst_warnings(series=series, now=utc(2026, 10, 1))
+
+    assert [(w.company, w.before, w.after) for w in warnings] == [("NTT", "Tue 23:00", "Wed 00:00")]
+
+
+@pytest.mark.django_db
+def test_no_dst_warning_without_a_change_ahead(db):
+    CompanyFactory(name="Jio", hq_timezone="Asia/Kolkata")
+    series = SeriesFactory()
+    SlotFactory(series=series, zone="Asia/Tokyo")
+
+    assert services.dst_warnings(series=series, now=utc(2026, 3, 1)) == []
+
+
+def test_note_fields_match_meeting_fields():
+    assert set(NoteRevision.Field.values) <= {f.name for f in Meeting._meta.fields}
