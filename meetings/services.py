@@ -416,6 +416,25 @@ def company_participation(*, since: datetime.datetime | None = None) -> dict[int
     }
 
 
+def people_participation() -> list[Participation]:
+    """Per person with any attendance at held meetings, most active first."""
+    kinds: dict[int, Counter] = defaultdict(Counter)
+    last: dict[int, datetime.datetime] = {}
+    names: dict[int, str] = {}
+    rows = Attendance.objects.filter(
+        person__isnull=False, meeting__status=Meeting.Status.HELD
+    ).values_list("person_id", "person__full_name", "meeting__series__kind", "meeting__starts_at")
+    for person_id, name, kind, starts in rows:
+        names[person_id] = name
+        kinds[person_id][kind] += 1
+        last[person_id] = max(last.get(person_id, starts), starts)
+    people = [
+        Participation(name=names[pid], by_kind=dict(kinds[pid]), last_attended=last[pid])
+        for pid in names
+    ]
+    return sorted(people, key=lambda p: (-p.total, p.name))
+
+
 def person_participation(person: Person) -> Participation:
     rows = person.attendance.filter(meeting__status=Meeting.Status.HELD).values_list(
         "meeting__series__kind", "meeting__starts_at"
@@ -454,7 +473,11 @@ class DstWarning:
 
 
 def dst_warnings(
-    *, series: Series, now: datetime.datetime | None = None, weeks: int = 8
+    *,
+    series: Series,
+    now: datetime.datetime | None = None,
+    weeks: int = 8,
+    companies: list[tuple[str, str]] | None = None,
 ) -> list[DstWarning]:
     """Coming DST changes that move a slot's local time in a member company's zone.
 
@@ -471,8 +494,10 @@ def dst_warnings(
             changes_by_zone[zone] = list(rotation.iter_dst_changes(zone, now, end))
         return changes_by_zone[zone]
 
+    if companies is None:
+        companies = list(Company.objects.members().values_list("name", "hq_timezone"))
     warnings = {}
-    for company, zone in Company.objects.members().values_list("name", "hq_timezone"):
+    for company, zone in companies:
         for slot in slots:
             for change in sorted(set(changes(zone)) | set(changes(slot.zone))):
                 before = _slot_local(slot, (change - datetime.timedelta(days=7)).date(), zone)
@@ -487,6 +512,16 @@ def dst_warnings(
                         after=after,
                     )
     return sorted(warnings.values(), key=lambda w: (w.change_at, w.company, w.slot))
+
+
+def dst_warnings_for_series_visible_to(access) -> list[tuple[Series, list[DstWarning]]]:
+    result = []
+    companies = list(Company.objects.members().values_list("name", "hq_timezone"))
+    for series in Series.objects.active().visible_to(access).prefetch_related("slots"):
+        warnings = dst_warnings(series=series, companies=companies)
+        if warnings:
+            result.append((series, warnings))
+    return result
 
 
 def _slot_local(slot: rotation.Slot, near: datetime.date, zone: str) -> str:

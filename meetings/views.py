@@ -596,6 +596,7 @@ class ParticipationView(CoordinatorRequiredMixin, ListView):
             {"company": c, "summary": summary.get(c.pk)} for c in context["companies"]
         ]
         context["kinds"] = Series.Kind.choices
+        context["people"] = services.people_participation()
         return context
 
     def render_to_response(self, context, **kwargs):

@@ -158,6 +158,14 @@ class DashboardView(CoordinatorRequiredMixin, ListView):
     def get_queryset(self):
         return Company.objects.incomplete().with_active_roles()
 
+    def get_context_data(self, **kwargs):
+        # The dashboard gathers what needs attention across apps.
+        from meetings.services import dst_warnings_for_series_visible_to
+
+        context = super().get_context_data(**kwargs)
+        context["dst_warnings"] = dst_warnings_for_series_visible_to(access_for(self.request.user))
+        return context
+
 
 class RoleListView(RoleManagerRequiredMixin, ListView):
     template_name = "members/role_list.html"

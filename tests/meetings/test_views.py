@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Attachment, Meeting
+from meetings.rotation import iter_dst_changes
 from tests.factories import CompanyFactory, MeetingFactory, SeriesFactory, SlotFactory
 
 UTC = datetime.UTC
@@ -572,3 +573,34 @@ def test_board_attachment_hidden_from_others_and_served_safely(
     assert shown["Content-Disposition"].startswith("attachment")
     assert shown["X-Content-Type-Options"] == "nosniff"
     assert b"".join(shown.streaming_content) == b"%PDF-1.7\n"
+
+
+@pytest.mark.django_db
+def test_participation_page_and_csv(client, coordinator, meetings):
+    services.record_attendance(
+        meeting=meetings["past"], people=[coordinator], guests=[], recorded_by=coordinator
+    )
+    client.force_login(coordinator)
+
+    page = client.get(reverse("meetings:participation"))
+    csv_text = client.get(reverse("meetings:participation"), {"format": "csv"}).content.decode()
+
+    assert [p.name for p in page.context["people"]] == ["Cora Coordinator"]
+    assert "Orange,member,0,1,0,0,1" in csv_text
+
+
+@pytest.mark.django_db
+def test_dashboard_warns_of_dst_changes_ahead(client, coordinator, public_series):
+    CompanyFactory(name="NTT", hq_timezone="Asia/Tokyo")
+    client.force_login(coordinator)
+
+    body = client.get(reverse("members:dashboard")).content.decode()
+
+    # The Paris slot moves for Tokyo at Europe's next change, if it is within eight weeks.
+    changes = list(
+        iter_dst_changes(
+            "Europe/Paris", timezone.now(), timezone.now() + datetime.timedelta(weeks=8)
+        )
+    )
+    assert ("for NTT (Asia/Tokyo)" in body) is bool(changes)
+    assert "Daylight-saving changes ahead" in body
