@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from members.models import Company, Person, Role
@@ -121,6 +122,16 @@ def extend_series(*, series: Series, now: datetime.datetime | None = None) -> Ex
     return ExtendResult(created=created, moved=moved, cancelled=cancelled)
 
 
+@transaction.atomic
+def series_link_changed(*, series: Series, now: datetime.datetime | None = None) -> int:
+    """The series' conference link changed: its future meetings without a link of their
+    own moved place, so their calendar SEQUENCE grows."""
+    now = now or timezone.now()
+    return series.meetings.filter(ends_at__gt=now, conference_link="").update(
+        revision=F("revision") + 1, updated_at=now
+    )
+
+
 def extend_all_series(*, now: datetime.datetime | None = None) -> dict[str, ExtendResult]:
     return {
         series.slug: extend_series(series=series, now=now) for series in Series.objects.active()
@@ -208,6 +219,95 @@ def mark_held(*, meeting: Meeting, now: datetime.datetime | None = None) -> Meet
     meeting.status = Meeting.Status.HELD
     meeting.save(update_fields=["status", "updated_at"])
     return meeting
+
+
+# Conflicts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A meeting as planned: saved or not yet."""
+
+    start: datetime.datetime
+    end: datetime.datetime
+    label: str
+    meeting_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    planned: Planned
+    other: Planned
+    reason: str  # "same audience" or "same conference bridge"
+
+
+def find_conflicts(
+    planned: list[Planned],
+    *,
+    audience: str,
+    conference_link: str,
+    exclude_series_id: int | None = None,
+) -> list[Conflict]:
+    """Overlaps of `planned` with each other and with other scheduled meetings that share
+    the audience or the conference bridge. Instants are UTC, so overlaps across midnight
+    and daylight-saving changes are found like any other."""
+    if not planned:
+        return []
+    first = min(p.start for p in planned)
+    last = max(p.end for p in planned)
+    shares = Q(series__audience=audience)
+    if conference_link:
+        shares |= Q(conference_link=conference_link) | Q(
+            conference_link="", series__conference_link=conference_link
+        )
+    others = Meeting.objects.filter(
+        shares, starts_at__lt=last, ends_at__gt=first, status=Meeting.Status.SCHEDULED
+    ).select_related("series")
+    if exclude_series_id is not None:
+        others = others.exclude(series_id=exclude_series_id)
+    own_ids = {p.meeting_id for p in planned if p.meeting_id}
+    existing = [
+        (
+            Planned(m.starts_at, m.ends_at, m.title, m.pk),
+            "same conference bridge"
+            if conference_link and m.effective_conference_link == conference_link
+            else "same audience",
+        )
+        for m in others
+        if m.pk not in own_ids
+    ]
+    conflicts = []
+    ordered = sorted(planned, key=lambda p: p.start)
+    for index, item in enumerate(ordered):
+        for later in ordered[index + 1 :]:
+            if later.start >= item.end:
+                break
+            conflicts.append(Conflict(item, later, "same series"))
+        for other, reason in existing:
+            if other.start < item.end and item.start < other.end:
+                conflicts.append(Conflict(item, other, reason))
+    return conflicts
+
+
+def meeting_conflicts(meeting: Meeting) -> list[Conflict]:
+    planned = [Planned(meeting.starts_at, meeting.ends_at, meeting.title, meeting.pk)]
+    return find_conflicts(
+        planned,
+        audience=meeting.series.audience,
+        conference_link=meeting.effective_conference_link,
+    )
+
+
+def series_conflicts(series: Series, now: datetime.datetime | None = None) -> list[Conflict]:
+    now = now or timezone.now()
+    meetings = series.meetings.filter(ends_at__gt=now, status=Meeting.Status.SCHEDULED)
+    planned = [Planned(m.starts_at, m.ends_at, series.name, m.pk) for m in meetings]
+    return find_conflicts(
+        planned,
+        audience=series.audience,
+        conference_link=series.conference_link,
+        exclude_series_id=None,
+    )
 
 
 # Notes ------------------------------------------------------------------------------

@@ -1,14 +1,21 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "meetings"
 
 urlpatterns = [
     path("", views.MeetingListView.as_view(), name="list"),
+    path("calendar.ics", feeds.public_feed, name="ical-feed"),
+    path("calendar/<str:token>.ics", feeds.private_feed, name="private-feed"),
+    path("my-calendar/", feeds.calendar_settings, name="calendar-settings"),
+    path("my-calendar/regenerate/", feeds.regenerate_calendar_token, name="calendar-regenerate"),
+    path("kind/<str:kind>/calendar.ics", feeds.kind_feed, name="kind-feed"),
+    path("<int:pk>/calendar.ics", feeds.event_download, name="event-ics"),
     path("past/", views.PastMeetingListView.as_view(), name="past"),
     path("<int:pk>/", views.meeting_detail, name="detail"),
     path("series/<slug:slug>/", views.series_detail, name="series-detail"),
+    path("series/<slug:slug>/calendar.ics", feeds.series_feed, name="series-feed"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     # The coordinators' area.
     path("manage/", views.ManageHomeView.as_view(), name="manage"),

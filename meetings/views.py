@@ -112,6 +112,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": access.can_edit_meeting(meeting),
         "calendar_links": calendar_links(request, meeting),
     }
+    if context["can_edit"] and meeting.status == Meeting.Status.SCHEDULED:
+        context["conflicts"] = services.meeting_conflicts(meeting)
     if access.can_see_attendance:
         context["attendance"] = list(meeting.attendance.select_related("person", "company"))
         if meeting.is_board:
@@ -166,6 +168,7 @@ def series_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "fairness": fairness,
         "dst_warnings": services.dst_warnings(series=series),
         "can_edit": access.can_coordinate,
+        "conflicts": services.series_conflicts(series) if access.can_coordinate else [],
     }
     if slots and zones and series.cadence != Series.Cadence.EXPLICIT:
         context.update(planner_comparison(series, slots, zones))
@@ -253,6 +256,8 @@ def series_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     series = None
     if slug is not None:
         series = get_object_or_404(Series.objects.visible_to(access), slug=slug)
+    # Read before the form writes its cleaned values onto the instance.
+    previous_link = series.conference_link if series else ""
     kind = request.GET.get("kind", Series.Kind.GENERAL)
     if series is None and kind not in Series.Kind.values:
         kind = Series.Kind.GENERAL
@@ -275,6 +280,8 @@ def series_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         else:
             with transaction.atomic():
                 saved = form.save()
+                if series is not None and saved.conference_link != previous_link:
+                    services.series_link_changed(series=saved)
                 slots.instance = saved
                 slots.save()
                 dates.save(saved)
@@ -284,10 +291,23 @@ def series_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                 f"Saved. {result.created} meetings created, {result.moved} moved, "
                 f"{result.cancelled} cancelled.",
             )
+            if conflicts := services.series_conflicts(saved):
+                messages.warning(
+                    request, f"{len(conflicts)} overlaps with other meetings: see the list below."
+                )
             return redirect(saved.get_absolute_url())
     preview = series_preview(form, slots, dates) if request.method == "POST" else None
     if preview is None and series is not None:
-        preview = preview_for(series.rotation_cadence(), series.rotation_slots(), series.duration)
+        preview = preview_for(
+            series.rotation_cadence(),
+            series.rotation_slots(),
+            series.duration,
+            horizon_months=series.horizon_months,
+            audience=series.audience,
+            conference_link=series.conference_link,
+            series_id=series.pk,
+            name=series.name,
+        )
     context = {"form": form, "slots": slots, "dates": dates, "series": series, "preview": preview}
     if request.headers.get("HX-Request") and request.method == "POST":
         return render(request, "meetings/manage/series_form.html#preview", context)
@@ -326,16 +346,33 @@ class PreviewRow:
     slot_label: str
 
 
-def preview_for(cadence, slots, duration) -> dict | None:
+def preview_for(
+    cadence,
+    slots,
+    duration,
+    *,
+    horizon_months: int = 12,
+    audience: str = "public",
+    conference_link: str = "",
+    series_id: int | None = None,
+    name: str = "",
+) -> dict | None:
     if not slots:
         return None
     now = timezone.now()
-    occurrences = rotation.expand(cadence, slots, now, now + datetime.timedelta(days=400))[:6]
+    planned = rotation.expand(cadence, slots, now, services.add_months(now, horizon_months))
+    conflicts = services.find_conflicts(
+        [services.Planned(o.start, o.start + duration, name or "this series") for o in planned],
+        audience=audience,
+        conference_link=conference_link,
+        exclude_series_id=series_id,
+    )
+    occurrences = planned[:6]
     companies = list(Company.objects.members().only("name", "hq_timezone"))
 
     rows = [PreviewRow(starts_at=o.start, slot_label=str(slots[o.slot_index])) for o in occurrences]
     table = fairness_table(rows, companies, duration)
-    return {"occurrences": rows, "fairness": table}
+    return {"occurrences": rows, "fairness": table, "conflicts": conflicts}
 
 
 @login_required
@@ -383,6 +420,8 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, "The meeting is saved.")
+            if services.meeting_conflicts(meeting):
+                messages.warning(request, "It overlaps with other meetings: see the list below.")
             return redirect(meeting.get_absolute_url())
     status = 400 if request.method == "POST" else 200
     return render(

@@ -1,0 +1,174 @@
+"""Calendar feeds: public, per series, per kind, private per person, and one event.
+
+Public feeds never carry a conference link or a board meeting: they are built for an
+anonymous reader whoever asks. A repeated request with the ETag (or Last-Modified)
+answers 304 after one aggregate query; a full answer is cached under its ETag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
+from django.views.decorators.http import require_POST, require_safe
+
+from members.permissions import ANONYMOUS, Access, access_for, compute_access
+
+from .ical import build_calendar
+from .models import Audience, CalendarToken, Meeting, Series, new_calendar_token
+
+FEED_VERSION = "1"  # bump when the event format changes, so clients refetch
+CACHE_SECONDS = 24 * 3600
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+def _feed_response(
+    request: HttpRequest,
+    meetings: QuerySet[Meeting],
+    *,
+    name: str,
+    key: str,
+    access: Access,
+    filename: str,
+    public: bool,
+) -> HttpResponse:
+    stats = meetings.aggregate(
+        count=Count("pk"), changed=Max("updated_at"), series_changed=Max("series__updated_at")
+    )
+    changed = max(filter(None, [stats["changed"], stats["series_changed"]]), default=None)
+    fingerprint = "|".join(
+        [FEED_VERSION, key, settings.SITE_URL, str(stats["count"]), str(changed), repr(access)]
+    )
+    etag = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
+    last_modified = int(changed.timestamp()) if changed else None
+    not_modified = get_conditional_response(
+        request, etag=quote_etag(etag), last_modified=last_modified
+    )
+    if not_modified is not None:
+        response = not_modified
+    else:
+        cache_key = f"meetings:feed:{etag}"
+        body = cache.get(cache_key)
+        if body is None:
+            body = build_calendar(
+                meetings.select_related("series", "slot").order_by("starts_at", "pk"),
+                name=name,
+                include_location=access.can_see_conference_link,
+            )
+            cache.set(cache_key, body, CACHE_SECONDS)
+        response = HttpResponse(body, content_type=CONTENT_TYPE)
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["ETag"] = quote_etag(etag)
+    if last_modified:
+        response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = f"{'public' if public else 'private'}, max-age=300"
+    return response
+
+
+def _public_meetings() -> QuerySet[Meeting]:
+    return Meeting.objects.filter(series__audience=Audience.PUBLIC)
+
+
+@require_safe
+def public_feed(request: HttpRequest) -> HttpResponse:
+    return _feed_response(
+        request,
+        _public_meetings(),
+        name="LCOO meetings",
+        key="public",
+        access=ANONYMOUS,
+        filename="lcoo-meetings.ics",
+        public=True,
+    )
+
+
+@require_safe
+def series_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    series = get_object_or_404(Series, slug=slug, audience=Audience.PUBLIC)
+    return _feed_response(
+        request,
+        _public_meetings().filter(series=series),
+        name=f"LCOO: {series.name}",
+        key=f"series:{series.pk}",
+        access=ANONYMOUS,
+        filename=f"{series.slug}.ics",
+        public=True,
+    )
+
+
+@require_safe
+def kind_feed(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in Series.Kind.values:
+        raise Http404
+    label = Series.Kind(kind).label
+    return _feed_response(
+        request,
+        _public_meetings().filter(series__kind=kind),
+        name=f"LCOO: {label}s",
+        key=f"kind:{kind}",
+        access=ANONYMOUS,
+        filename=f"lcoo-{kind}.ics",
+        public=True,
+    )
+
+
+@require_safe
+def private_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The meetings a person may see, with conference links: for their calendar app."""
+    entry = CalendarToken.objects.select_related("person").filter(token=token).first()
+    if entry is None or not entry.person.is_active:
+        raise Http404
+    access = compute_access(entry.person)
+    return _feed_response(
+        request,
+        Meeting.objects.visible_to(access),
+        name=f"LCOO meetings for {entry.person.full_name}",
+        key=f"person:{entry.person_id}:{token}",
+        access=access,
+        filename="lcoo-my-meetings.ics",
+        public=False,
+    )
+
+
+@require_safe
+def event_download(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting.objects.select_related("series", "slot"), pk=pk)
+    access = access_for(request.user)
+    if not access.can_see_meeting(meeting):
+        raise Http404
+    body = build_calendar(
+        [meeting],
+        name=meeting.title,
+        include_location=access.can_see_conference_link,
+        method="PUBLISH",
+    )
+    response = HttpResponse(body, content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@login_required
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    entry, _ = CalendarToken.objects.get_or_create(person=request.user)
+    url = settings.SITE_URL + reverse("meetings:private-feed", args=[entry.token])
+    return render(request, "meetings/calendar_settings.html", {"private_url": url, "entry": entry})
+
+
+@login_required
+@require_POST
+def regenerate_calendar_token(request: HttpRequest) -> HttpResponse:
+    CalendarToken.objects.update_or_create(
+        person=request.user, defaults={"token": new_calendar_token()}
+    )
+    messages.success(request, "Your private calendar address is new; the old one no longer works.")
+    return redirect("meetings:calendar-settings")

@@ -1,0 +1,284 @@
+"""Calendar feeds, read back with independent parsers (vobject; recurring-ical-events)."""
+
+import datetime
+
+import pytest
+import recurring_ical_events
+import vobject
+from django.urls import reverse
+from icalendar import Calendar
+
+from meetings import services
+from meetings.models import CalendarToken
+from tests.factories import MeetingFactory, SeriesFactory, SlotFactory
+
+UTC = datetime.UTC
+
+
+def utc(*args):
+    return datetime.datetime(*args, tzinfo=UTC)
+
+
+def parse(body: bytes):
+    return vobject.readOne(body.decode())
+
+
+def events(body: bytes) -> dict[str, object]:
+    return {str(e.uid.value): e for e in parse(body).vevent_list}
+
+
+@pytest.fixture
+def rotating(db):
+    """A fortnightly series rotating through Paris, Sydney, New York and Kolkata slots."""
+    series = SeriesFactory(
+        name="General Meeting",
+        slug="general",
+        anchor=datetime.date(2026, 1, 5),
+        conference_link="https://meet.example.org/secret-room",
+    )
+    for position, (weekday, hour, zone) in enumerate(
+        [
+            (1, 14, "Europe/Paris"),
+            (2, 9, "Australia/Sydney"),
+            (1, 11, "America/New_York"),
+            (3, 18, "Asia/Kolkata"),
+        ]
+    ):
+        SlotFactory(
+            series=series,
+            position=position,
+            weekday=weekday,
+            local_time=datetime.time(hour),
+            zone=zone,
+        )
+    services.extend_series(series=series, now=utc(2026, 1, 1))
+    return series
+
+
+@pytest.fixture
+def board(db):
+    series = SeriesFactory(
+        name="Executive Board",
+        slug="board",
+        kind="board",
+        audience="board",
+        cadence="explicit",
+        conference_link="https://meet.example.org/board-room",
+    )
+    slot = SlotFactory(series=series, zone="Europe/Paris")
+    return MeetingFactory(series=series, slot=slot, topic="Budget")
+
+
+@pytest.mark.django_db
+def test_public_feed_instants_match_meetings_across_dst_both_hemispheres(client, rotating):
+    response = client.get(reverse("meetings:ical-feed"))
+
+    calendar = Calendar.from_ical(response.content)
+    expanded = recurring_ical_events.of(calendar).between(utc(2025, 12, 1), utc(2027, 3, 1))
+    from_feed = sorted(
+        (e["DTSTART"].dt.astimezone(UTC), e["DTEND"].dt.astimezone(UTC)) for e in expanded
+    )
+    from_portal = sorted(rotating.meetings.values_list("starts_at", "ends_at"))
+    by_vobject = sorted(
+        e.dtstart.value.astimezone(UTC) for e in parse(response.content).vevent_list
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert from_feed == from_portal
+    assert by_vobject == [start for start, _ in from_portal]
+    assert len(from_portal) == 26
+
+
+@pytest.mark.django_db
+def test_feed_events_keep_slot_wall_clock_with_tzid_and_vtimezone(client, rotating):
+    calendar = parse(client.get(reverse("meetings:ical-feed")).content)
+
+    tzids = {tz.tzid.value for tz in calendar.vtimezone_list}
+    local: dict[str, set[str]] = {}
+    for event in calendar.vevent_list:
+        # vobject resolves TZID through the feed's own VTIMEZONE and keeps the name here.
+        zone = event.dtstart.params["X-VOBJ-ORIGINAL-TZID"][0]
+        local.setdefault(zone, set()).add(event.dtstart.value.strftime("%a %H:%M"))
+    assert tzids == {"Europe/Paris", "Australia/Sydney", "America/New_York", "Asia/Kolkata"}
+    assert local == {
+        "Europe/Paris": {"Tue 14:00"},
+        "Australia/Sydney": {"Wed 09:00"},
+        "America/New_York": {"Tue 11:00"},
+        "Asia/Kolkata": {"Thu 18:00"},
+    }
+
+
+@pytest.mark.django_db
+def test_uids_stable_and_unique_and_sequence_grows_on_changes(client, rotating):
+    first = events(client.get(reverse("meetings:ical-feed")).content)
+    meeting = rotating.meetings.get(sequence_index=2)
+    uid = next(u for u in first if u.startswith(str(meeting.uid)))
+    services.update_meeting(
+        meeting=meeting,
+        starts_at=meeting.starts_at + datetime.timedelta(hours=1),
+        duration_minutes=60,
+        topic="Moved",
+        conference_link="",
+    )
+    services.cancel_meeting(meeting=rotating.meetings.get(sequence_index=3), reason="Holiday")
+
+    second = events(client.get(reverse("meetings:ical-feed")).content)
+
+    assert set(second) == set(first)
+    assert len(first) == 26
+    assert int(first[uid].sequence.value) == 0
+    assert int(second[uid].sequence.value) == 1
+    assert second[uid].summary.value == "General Meeting: Moved"
+    cancelled = next(e for e in second.values() if e.status.value == "CANCELLED")
+    assert int(cancelled.sequence.value) == 1
+    meeting.refresh_from_db()
+    assert second[uid].last_modified.value == meeting.updated_at.replace(microsecond=0)
+
+
+@pytest.mark.django_db
+def test_series_link_change_grows_sequence_of_future_meetings(rotating):
+    before = set(rotating.meetings.values_list("revision", flat=True))
+
+    changed = services.series_link_changed(series=rotating, now=utc(2026, 1, 1))
+
+    assert before == {0}
+    assert changed == 26
+    assert set(rotating.meetings.values_list("revision", flat=True)) == {1}
+
+
+@pytest.mark.django_db
+def test_feed_has_calendar_properties_and_meeting_url(client, rotating):
+    body = client.get(reverse("meetings:ical-feed")).content.decode()
+    calendar = parse(body.encode())
+    event = calendar.vevent_list[0]
+
+    assert calendar.contents["x-wr-calname"][0].value == "LCOO meetings"
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in body
+    assert event.url.value.startswith("http://127.0.0.1:8000/meetings/")
+    assert event.url.value in event.description.value
+    assert event.summary.value == "General Meeting"
+
+
+@pytest.mark.django_db
+def test_public_feeds_leak_no_conference_link_and_no_board_meeting(
+    client, rotating, board, executive
+):
+    client.force_login(executive)  # even a logged-in executive gets the public view here
+
+    bodies = [
+        client.get(reverse("meetings:ical-feed")).content,
+        client.get(reverse("meetings:series-feed", args=["general"])).content,
+        client.get(reverse("meetings:kind-feed", args=["general"])).content,
+    ]
+
+    for body in bodies:
+        text = body.decode()
+        assert "secret-room" not in text
+        assert "board-room" not in text
+        assert "Budget" not in text
+        assert "LOCATION" not in text
+    assert client.get(reverse("meetings:series-feed", args=["board"])).status_code == 404
+    board_kind = client.get(reverse("meetings:kind-feed", args=["board"])).content
+    assert parse(board_kind).contents.get("vevent", []) == []
+
+
+@pytest.mark.django_db
+def test_private_feed_for_executive_has_board_meeting_and_links(client, rotating, board, executive):
+    token = CalendarToken.objects.create(person=executive).token
+
+    body = client.get(reverse("meetings:private-feed", args=[token])).content.decode()
+
+    uids = events(body.encode())
+    assert len(uids) == 27
+    assert "board-room" in body
+    assert "secret-room" in body
+
+
+@pytest.mark.django_db
+def test_private_feed_for_participant_has_links_but_no_board(client, rotating, board, participant):
+    token = CalendarToken.objects.create(person=participant).token
+
+    body = client.get(reverse("meetings:private-feed", args=[token])).content.decode()
+
+    assert len(events(body.encode())) == 26
+    assert "secret-room" in body
+    assert "Budget" not in body
+
+
+@pytest.mark.django_db
+def test_private_feed_refuses_wrong_and_regenerated_tokens(client, participant, rotating):
+    client.force_login(participant)
+    page = client.get(reverse("meetings:calendar-settings"))
+    old = CalendarToken.objects.get(person=participant).token
+    assert old in page.content.decode()
+
+    client.post(reverse("meetings:calendar-regenerate"))
+    new = CalendarToken.objects.get(person=participant).token
+    client.logout()
+
+    assert client.get(reverse("meetings:private-feed", args=[old])).status_code == 404
+    assert (
+        client.get(reverse("meetings:private-feed", args=["wrong-" + new[6:]])).status_code == 404
+    )
+    assert client.get(reverse("meetings:private-feed", args=[new])).status_code == 200
+    assert len(new) >= 40
+    assert new != old
+
+
+@pytest.mark.django_db
+def test_conditional_get_answers_304_with_etag_and_last_modified(
+    client, rotating, django_assert_max_num_queries
+):
+    url = reverse("meetings:ical-feed")
+    first = client.get(url)
+
+    with django_assert_max_num_queries(1):
+        by_etag = client.get(url, headers={"If-None-Match": first["ETag"]})
+    by_date = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+    services.cancel_meeting(meeting=rotating.meetings.first(), reason="Holiday")
+    after_change = client.get(url, headers={"If-None-Match": first["ETag"]})
+
+    assert (by_etag.status_code, by_date.status_code, after_change.status_code) == (304, 304, 200)
+    assert by_etag.content == b""
+    assert after_change["ETag"] != first["ETag"]
+
+
+@pytest.mark.django_db
+def test_feed_query_count_does_not_grow_with_meetings(
+    client, rotating, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    url = reverse("meetings:ical-feed")
+    with django_assert_max_num_queries(2):
+        client.get(url)
+    services.extend_series(series=rotating, now=utc(2027, 6, 1))
+    cache.clear()
+
+    with django_assert_max_num_queries(2):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_single_event_download_and_calendar_links(client, rotating, participant):
+    meeting = rotating.meetings.get(sequence_index=1)
+
+    anonymous = client.get(reverse("meetings:event-ics", args=[meeting.pk]))
+    client.force_login(participant)
+    logged_in = client.get(reverse("meetings:event-ics", args=[meeting.pk]))
+    page = client.get(meeting.get_absolute_url()).content.decode()
+
+    event = parse(anonymous.content).vevent
+    assert parse(anonymous.content).method.value == "PUBLISH"
+    assert event.dtstart.value.astimezone(UTC) == meeting.starts_at
+    assert "LOCATION" not in anonymous.content.decode()
+    assert "secret-room" in logged_in.content.decode()
+    assert "https://calendar.google.com/calendar/render?action=TEMPLATE" in page
+    assert reverse("meetings:event-ics", args=[meeting.pk]) in page
+
+
+@pytest.mark.django_db
+def test_board_event_download_hidden_from_others(client, board, coordinator):
+    client.force_login(coordinator)
+
+    assert client.get(reverse("meetings:event-ics", args=[board.pk])).status_code == 404
