@@ -203,6 +203,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# A worker that dies hands its unacknowledged task back after this long (Redis).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Meeting mail: how long a worker holds a claimed batch, and the first retry's delay
+# (it doubles on every attempt).
+DELIVERY_LEASE_SECONDS = 300
+DELIVERY_BACKOFF_SECONDS = 30
+CELERY_BEAT_SCHEDULE = {
+    "extend-rotations": {
+        "task": "meetings.tasks.extend_rotations",
+        "schedule": 24 * 3600,
+    },
+    "announcements-and-reminders": {
+        "task": "meetings.tasks.decide_and_send",
+        "schedule": 5 * 60,
+    },
+}
 
 # Security. Behind a TLS-terminating proxy the scheme comes from X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

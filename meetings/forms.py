@@ -9,7 +9,7 @@ from django.utils.text import slugify
 
 from members.models import Company, Person, timezone_choices
 
-from .models import Attachment, NoteRevision, Series, SeriesDate, Slot
+from .models import Attachment, Delivery, NoteRevision, Series, SeriesDate, Slot
 
 
 class MeetingFilterForm(forms.Form):
@@ -46,6 +46,7 @@ class SeriesForm(forms.ModelForm):
             "duration_minutes",
             "conference_link",
             "mailing_list",
+            "announce_days_ahead",
             "horizon_months",
             "is_active",
         ]
@@ -287,3 +288,26 @@ class AttachmentForm(forms.ModelForm):
         self.instance.size = upload.size
         self.instance.original_name = upload.name[-255:]
         return upload
+
+
+class ResendForm(forms.Form):
+    kind = forms.ChoiceField(choices=Delivery.Kind.choices)
+    recipient = forms.EmailField(
+        required=False, help_text="Leave empty to send again to everyone it went to."
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+
+    def clean(self):
+        data = super().clean()
+        kind, recipient = data.get("kind"), data.get("recipient")
+        earlier = self.meeting.deliveries.filter(kind=kind)
+        if recipient:
+            earlier = earlier.filter(recipient=recipient.lower())
+        if kind and not earlier.exists():
+            raise ValidationError(
+                "Nothing of that kind went to that address yet: there is nothing to send again."
+            )
+        return data

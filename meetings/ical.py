@@ -65,15 +65,28 @@ def event_for(meeting: Meeting, *, include_location: bool) -> Event:
     return event
 
 
-@lru_cache(maxsize=256)
-def _vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
-    # Building a VTIMEZONE walks the zone's transitions: do it once per zone and span.
-    return Timezone.from_tzinfo(
-        zoneinfo.ZoneInfo(name),
-        tzid=name,
-        first_date=datetime.date(first_year, 1, 1),
-        last_date=datetime.date(last_year, 12, 31),
+#: Every VTIMEZONE of a zone covers the same span, so a client that caches zones by TZID
+#: (as several do) gets the same definition from every feed and mail.
+VTIMEZONE_SPAN = (datetime.date(2000, 1, 1), datetime.date(2045, 12, 31))
+
+
+@lru_cache(maxsize=512)
+def _vtimezone(name: str) -> Timezone:
+    # Building a VTIMEZONE walks the zone's transitions: do it once per zone.
+    first, last = VTIMEZONE_SPAN
+    component = Timezone.from_tzinfo(
+        zoneinfo.ZoneInfo(name), tzid=name, first_date=first, last_date=last
     )
+    # One RDATE per line rather than one long folded list: some readers (vobject among
+    # them) misread transitions from a list folded across lines.
+    for sub in component.subcomponents:
+        if "RDATE" in sub:
+            values = sub["RDATE"] if isinstance(sub["RDATE"], list) else [sub["RDATE"]]
+            dates = [d.dt for value in values for d in value.dts]
+            del sub["RDATE"]
+            for date in dates:
+                sub.add("rdate", date)
+    return component
 
 
 def build_calendar(
@@ -91,19 +104,15 @@ def build_calendar(
         calendar.add("method", method)
     calendar.add("x-wr-calname", name)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", "PT1H")
     zones: set[str] = set()
-    years: list[int] = []
     events = []
     for meeting in meetings:
         events.append(event_for(meeting, include_location=include_location(meeting)))
         if meeting.slot_zone != "UTC":
             zones.add(meeting.slot_zone)
-        years.append(meeting.starts_at.year)
-    if years:
-        first, last = min(years) - 1, max(years) + 1
-        for zone in sorted(zones):
-            calendar.add_component(_vtimezone(zone, first, last))
+    for zone in sorted(zones):
+        calendar.add_component(_vtimezone(zone))
     for event in events:
         calendar.add_component(event)
     return calendar.to_ical()

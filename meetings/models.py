@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import secrets
 import uuid
 
@@ -44,12 +45,13 @@ class Series(models.Model):
         MONTHLY = "monthly", "Monthly on the Nth weekday"
         EXPLICIT = "explicit", "On explicit dates"
 
-    #: The group's rules (DESIGN.md) as defaults: cadence, interval, minutes, audience.
+    #: The group's rules (DESIGN.md) as defaults:
+    #: cadence, interval, minutes, audience, days ahead the announcement goes out.
     KIND_DEFAULTS = {
-        Kind.FORUM: (Cadence.MONTHLY, 1, 90, Audience.PUBLIC),
-        Kind.GENERAL: (Cadence.WEEKLY, 2, 60, Audience.PUBLIC),
-        Kind.BOARD: (Cadence.EXPLICIT, 1, 90, Audience.BOARD),
-        Kind.SUBTEAM: (Cadence.WEEKLY, 1, 60, Audience.PUBLIC),
+        Kind.FORUM: (Cadence.MONTHLY, 1, 90, Audience.PUBLIC, 7),
+        Kind.GENERAL: (Cadence.WEEKLY, 2, 60, Audience.PUBLIC, 3),
+        Kind.BOARD: (Cadence.EXPLICIT, 1, 90, Audience.BOARD, 14),
+        Kind.SUBTEAM: (Cadence.WEEKLY, 1, 60, Audience.PUBLIC, 3),
     }
 
     name = models.CharField(max_length=200)
@@ -78,7 +80,14 @@ class Series(models.Model):
         default=60, validators=[MinValueValidator(5), MaxValueValidator(24 * 60)]
     )
     conference_link = models.URLField(blank=True, max_length=500)
-    mailing_list = models.EmailField(blank=True)
+    mailing_list = models.EmailField(
+        blank=True, help_text="Announcements go to this list too (e.g. the User Committee list)."
+    )
+    announce_days_ahead = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(60)],
+        help_text="How many days before each meeting its announcement goes out; 0: none.",
+    )
     horizon_months = models.PositiveSmallIntegerField(
         default=12, validators=[MinValueValidator(1), MaxValueValidator(36)]
     )
@@ -100,12 +109,13 @@ class Series(models.Model):
 
     @classmethod
     def defaults_for(cls, kind: str) -> dict:
-        cadence, interval, minutes, audience = cls.KIND_DEFAULTS[cls.Kind(kind)]
+        cadence, interval, minutes, audience, announce = cls.KIND_DEFAULTS[cls.Kind(kind)]
         return {
             "cadence": cadence,
             "interval": interval,
             "duration_minutes": minutes,
             "audience": audience,
+            "announce_days_ahead": announce,
         }
 
     @property
@@ -405,3 +415,75 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar token of {self.person}"
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def pending(self) -> DeliveryQuerySet:
+        return self.filter(status=Delivery.Status.PENDING)
+
+
+class Delivery(models.Model):
+    """One mail to one recipient: decided once, sent once.
+
+    Rows are created when the portal decides to send (unique per meeting, kind,
+    recipient and calendar sequence, so deciding twice creates nothing), then sent by
+    workers, which mark each row the moment the SMTP server accepted it.
+    """
+
+    class Kind(models.TextChoices):
+        ANNOUNCEMENT = "announcement", "Announcement"
+        REMINDER = "reminder", "Reminder"
+        UPDATE = "update", "Update"
+        CANCELLATION = "cancellation", "Cancellation"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    recipient = models.EmailField()
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )
+    sequence = models.PositiveIntegerField()
+    #: A resend of a kind to a recipient gets a new round, so it is a new row.
+    round = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "kind", "recipient", "sequence", "round"],
+                name="delivery_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.meeting} to {self.recipient}"
+
+    @property
+    def message_id(self) -> str:
+        """Deterministic: a copy sent twice is the same message to every mail client."""
+        host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        suffix = f".r{self.round}" if self.round else ""
+        token = f"{self.meeting.uid}.{self.kind}.{self.sequence}{suffix}"
+        digest = hashlib.sha256(self.recipient.lower().encode()).hexdigest()[:16]
+        return f"<{token}.{digest}@{host or 'lcoo-portal'}>"

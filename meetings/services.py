@@ -378,7 +378,12 @@ def save_note(
         note_editing_finished(meeting=meeting, field=field, person=author)
         return None
     setattr(meeting, field, text)
-    meeting.save(update_fields=[field, "updated_at"])
+    changed = [field, "updated_at"]
+    if field == NoteRevision.Field.AGENDA and meeting.deliveries.exists():
+        # An announced meeting's new agenda is news: a new calendar SEQUENCE, and an update.
+        meeting.revision += 1
+        changed.append("revision")
+    meeting.save(update_fields=changed)
     revision = NoteRevision.objects.create(meeting=meeting, field=field, text=text, author=author)
     note_editing_finished(meeting=meeting, field=field, person=author)
     return revision

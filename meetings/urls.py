@@ -29,6 +29,7 @@ urlpatterns = [
     path("manage/<int:pk>/attendance/", views.meeting_attendance, name="attendance"),
     path("manage/<int:pk>/attendance.csv", views.meeting_attendance_csv, name="attendance-csv"),
     path("manage/<int:pk>/attachments/", views.meeting_attachments, name="attachments"),
+    path("manage/<int:pk>/deliveries/", views.meeting_deliveries, name="deliveries"),
     path("manage/<int:pk>/text/<str:field>/", views.meeting_text_edit, name="text-edit"),
     path(
         "manage/<int:pk>/text/<str:field>/history/",

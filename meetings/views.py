@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,7 +21,7 @@ from members.models import Company, Person
 from members.permissions import Access, access_for
 from members.views import CoordinatorRequiredMixin
 
-from . import rotation, services
+from . import announcements, rotation, services, tasks
 from .forms import (
     AttachmentForm,
     AttendanceForm,
@@ -28,6 +29,7 @@ from .forms import (
     MeetingFilterForm,
     MeetingForm,
     NoteForm,
+    ResendForm,
     SeriesDatesForm,
     SeriesForm,
     SlotFormSet,
@@ -694,3 +696,39 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store" if attachment.meeting.is_board else "private"
     return response
+
+
+@login_required
+def meeting_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting's mail log, and resending one kind to everyone or to one recipient."""
+    meeting = editable_meeting(request, pk)
+    form = ResendForm(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        count = announcements.resend(
+            meeting=meeting,
+            kind=form.cleaned_data["kind"],
+            recipient=form.cleaned_data["recipient"] or None,
+        )
+        tasks.queue_senders(count)
+        messages.success(request, f"{count} messages queued again.")
+        return redirect("meetings:deliveries", pk=meeting.pk)
+    rows = meeting.deliveries.order_by("kind", "recipient", "-round")
+    summary = {
+        (kind, status): count
+        for kind, status, count in meeting.deliveries.values_list("kind", "status")
+        .annotate(count=Count("pk"))
+        .values_list("kind", "status", "count")
+    }
+    context = {
+        "meeting": meeting,
+        "rows": rows[:500],
+        "total": rows.count(),
+        "form": form,
+        "summary": sorted(summary.items()),
+    }
+    return render(
+        request,
+        "meetings/manage/deliveries.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )

@@ -22,7 +22,7 @@ class SignupDetailsForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Person
-        fields = ["full_name", "time_zone", "profile_public"]
+        fields = ["full_name", "time_zone", "profile_public", "wants_reminders"]
 
 
 class TimezoneSwitchForm(forms.Form):

@@ -175,6 +175,11 @@ class Person(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text="Show my name and company to visitors who are not logged in.",
     )
+    wants_reminders = models.BooleanField(
+        "meeting reminders",
+        default=False,
+        help_text="Send me a reminder by e-mail a day before each meeting I may attend.",
+    )
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

@@ -77,3 +77,14 @@ def with_mfa():
         return person
 
     return activate
+
+
+@pytest.fixture
+def mail_server(settings):
+    """A real SMTP server on 127.0.0.1; the portal's mail goes to it."""
+    from .mailserver import MailServer
+
+    server = MailServer().start()
+    settings.MAILERS = server.mailers_setting
+    yield server
+    server.stop()

@@ -282,3 +282,37 @@ def test_board_event_download_hidden_from_others(client, board, coordinator):
     client.force_login(coordinator)
 
     assert client.get(reverse("meetings:event-ics", args=[board.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/New_York", "Europe/Paris", "Australia/Sydney", "America/Sao_Paulo"]
+)
+def test_vtimezone_gives_every_reader_the_zone_offsets_over_its_span(zone):
+    """vobject builds its zone from our VTIMEZONE alone; it must agree with the zone data."""
+    import zoneinfo
+
+    from icalendar import Calendar as ICalendar
+    from icalendar import Event
+
+    from meetings.ical import _vtimezone
+
+    tz = zoneinfo.ZoneInfo(zone)
+    moments = [
+        datetime.datetime(year, month, 10, 11, tzinfo=tz)
+        for year in (2003, 2026, 2041)
+        for month in (1, 4, 7, 10)
+    ]
+    calendar = ICalendar()
+    calendar.add("prodid", "-//test//EN")
+    calendar.add("version", "2.0")
+    calendar.add_component(_vtimezone(zone))
+    for n, moment in enumerate(moments):
+        event = Event()
+        event.add("uid", f"{n}@test")
+        event.add("dtstamp", utc(2026, 1, 1))
+        event.add("dtstart", moment)
+        calendar.add_component(event)
+
+    read = [e.dtstart.value.astimezone(UTC) for e in parse(calendar.to_ical()).vevent_list]
+
+    assert read == [m.astimezone(UTC) for m in moments]

@@ -1,0 +1,134 @@
+"""Benchmark: one announcement to N recipients through a real Celery worker and Redis,
+to a local SMTP server, next to a plain smtplib loop sending the same messages (the floor).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lcoo_bench \\
+        .venv/bin/python bench/announce.py --recipients 10000
+
+Uses (and cleans up) its own rows in the given PostgreSQL database and Redis db 15.
+"""
+
+import argparse
+import datetime
+import email.policy
+import os
+import smtplib
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lcoo.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from allauth.account.models import EmailAddress  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from lcoo.celery import app as celery_app  # noqa: E402
+from meetings import announcements, tasks  # noqa: E402
+from meetings.models import Delivery, Meeting, Series, Slot  # noqa: E402
+from members.models import Person  # noqa: E402
+from tests.mailserver import MailServer  # noqa: E402
+from tests.services import REDIS_URL, CeleryWorker, require_redis  # noqa: E402
+
+PREFIX = "bench.announce."
+
+
+def clean() -> None:
+    Series.objects.filter(slug="bench-announce").delete()
+    Person.objects.filter(email__startswith=PREFIX).delete()
+
+
+def setup(recipients: int) -> Meeting:
+    password = make_password(None)
+    people = Person.objects.bulk_create(
+        [
+            Person(email=f"{PREFIX}{n:06d}@example.org", full_name=f"Bench {n}", password=password)
+            for n in range(recipients)
+        ],
+        batch_size=5000,
+    )
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=p, email=p.email, verified=True, primary=True) for p in people],
+        batch_size=5000,
+    )
+    series = Series.objects.create(
+        name="Bench forum", slug="bench-announce", kind="forum", cadence="explicit",
+        anchor=timezone.now().date(), announce_days_ahead=7, audience="public",
+    )  # fmt: skip
+    slot = Slot.objects.create(series=series, weekday=1, local_time=datetime.time(14), zone="UTC")
+    start = timezone.now() + datetime.timedelta(days=2)
+    return Meeting.objects.create(
+        series=series, slot=slot, starts_at=start, ends_at=start + datetime.timedelta(hours=1)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--recipients", type=int, default=10000)
+    parser.add_argument("--concurrency", type=int, default=2)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database: the worker must share it.")
+    require_redis().flushdb()
+    celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
+
+    clean()
+    meeting = setup(args.recipients)
+    server = MailServer().start()
+    worker = CeleryWorker(email_port=server.port, concurrency=args.concurrency).start()
+    # The worker reads the database named by DATABASE_URL, not a test database.
+    try:
+        began = time.perf_counter()
+        decided = announcements.decide_due()
+        tasks.queue_senders(decided)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if not Delivery.objects.filter(meeting=meeting).exclude(status="sent").exists():
+                break
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - began
+        while server.recorder.count() < decided and time.monotonic() < deadline:
+            time.sleep(0.1)
+        received = server.recorder.by_recipient()
+        copies = sum(len(v) for v in received.values())
+        lost = decided - len(received)
+        print(
+            f"worker: {decided} messages in {elapsed:.1f} s = {decided / elapsed:.0f} msg/s "
+            f"(concurrency {args.concurrency}), duplicates {copies - len(received)}, lost {lost}"
+        )
+    finally:
+        worker.stop()
+
+    # The floor: the same messages, built first, sent by one smtplib loop.
+    rows = list(
+        Delivery.objects.filter(meeting=meeting).select_related("meeting__series", "person")
+    )
+    renderer = announcements.MessageRenderer()
+    messages = [
+        (row.recipient, renderer.message(row).message(policy=email.policy.SMTP).as_bytes())
+        for row in rows
+    ]
+    floor_server = MailServer().start()
+    began = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", floor_server.port) as smtp:
+        for recipient, raw in messages:
+            smtp.sendmail("portal@example.org", [recipient], raw)
+    floor = time.perf_counter() - began
+    ratio = (decided / elapsed) / (len(messages) / floor)
+    print(
+        f"floor: smtplib loop, same {len(messages)} messages prebuilt: {floor:.1f} s = "
+        f"{len(messages) / floor:.0f} msg/s; the worker runs at {ratio:.2f} of the floor"
+    )
+    floor_server.stop()
+    server.stop()
+    clean()
+
+
+if __name__ == "__main__":
+    main()

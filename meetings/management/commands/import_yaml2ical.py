@@ -1,0 +1,53 @@
+"""Import OpenStack irc-meetings YAML files (yaml2ical's format) as public series."""
+
+import datetime
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from meetings import yaml2ical
+
+
+def parse_at(value: str | None) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(f"--at: {error}") from error
+    if moment.tzinfo is None:
+        raise CommandError("--at needs a zone, such as Z or +09:00.")
+    return moment
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update a series for each schedule group of the irc-meetings .yaml files "
+        "in DIR, with their meetings as yaml2ical's .ics has them. Safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("directory", help="A folder of irc-meetings .yaml files.")
+        parser.add_argument(
+            "--at",
+            help="Act as if it were this instant (ISO 8601 with a zone, e.g. 2026-09-01T00:00Z).",
+        )
+
+    def handle(self, *args, directory, at=None, **options):
+        folder = Path(directory)
+        if not folder.is_dir():
+            raise CommandError(f"{directory} is not a folder.")
+        report = yaml2ical.import_directory(directory=folder, now=parse_at(at))
+        for name, slugs in report.series.items():
+            self.stdout.write(f"{name}: {', '.join(slugs)}")
+        for warning in report.warnings:
+            self.stderr.write(f"Warning: {warning}")
+        for name, reason in report.errors.items():
+            self.stderr.write(f"Error: {name}: {reason}")
+        series = sum(len(slugs) for slugs in report.series.values())
+        self.stdout.write(
+            f"Imported {len(report.series)} files ({series} series); "
+            f"{len(report.errors)} failed; {len(report.warnings)} warnings."
+        )
+        if report.errors:
+            raise CommandError(f"Not imported: {', '.join(report.errors)}.")

@@ -1,0 +1,88 @@
+"""Run the scheduled jobs once: extend the rotations, decide and send due mail.
+
+For cron users (no Celery beat), for catching up after an outage (--at), and for tests.
+"""
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Q
+
+from meetings import announcements, services
+from meetings.models import Delivery
+
+
+class _DryRun(Exception):
+    """Raised to roll the dry run's decisions back."""
+
+
+class Command(BaseCommand):
+    help = "Extend every series' rotation, then decide and send the announcements due now."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--at",
+            help="Act as if it were this instant (ISO 8601 with a zone): all due by then goes out.",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="List the messages that would go out, one per line, and change nothing.",
+        )
+
+    def handle(self, *args, at=None, dry_run=False, **options):
+        now = self._parse(at)
+        if dry_run:
+            try:
+                with transaction.atomic():
+                    self._run(now, send=False)
+                    raise _DryRun
+            except _DryRun:
+                return
+        self._run(now, send=True)
+
+    def _parse(self, at: str | None) -> datetime.datetime | None:
+        if not at:
+            return None
+        try:
+            now = datetime.datetime.fromisoformat(at)
+        except ValueError as error:
+            raise CommandError(f"--at: {error}") from error
+        if now.tzinfo is None:
+            raise CommandError("--at needs a zone, such as Z or +09:00.")
+        return now
+
+    def _run(self, now, *, send: bool) -> None:
+        extended = services.extend_all_series(now=now)
+        created = sum(r.created for r in extended.values())
+        decided = announcements.decide_due(now)
+        if not send:
+            due = (
+                Delivery.objects.filter(
+                    Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING)
+                )
+                .select_related("meeting__series")
+                .order_by("meeting__starts_at", "kind", "recipient")
+            )
+            for row in due:
+                self.stdout.write(
+                    f"{row.kind} {row.meeting.starts_at:%Y-%m-%dT%H:%MZ} "
+                    f"{row.meeting.series.slug} meeting {row.meeting.pk} -> {row.recipient}"
+                )
+            self.stdout.write(
+                f"dry run: {created} meetings would be created, {due.count()} messages would go out"
+            )
+            return
+        total = announcements.DeliverResult()
+        while True:
+            result = announcements.deliver_pending(now=now)
+            total.sent += result.sent
+            total.retried += result.retried
+            total.failed += result.failed
+            if result.claimed == 0 or result.sent == 0:
+                break
+        self.stdout.write(
+            f"{created} meetings created; {decided} messages decided; {total.sent} sent, "
+            f"{total.retried} to retry, {total.failed} failed"
+        )

@@ -1,0 +1,57 @@
+"""Celery tasks: thin wrappers that call the services, safe to run twice."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import math
+
+from celery import shared_task
+from django.db import transaction
+
+from . import announcements, services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def send_pending_deliveries(self, *, limit: int = announcements.BATCH) -> dict:
+    """Send one batch of pending mail; retry with backoff while the SMTP server is away."""
+    result = announcements.deliver_pending(limit=limit)
+    if result.retried and not self.request.is_eager:
+        # In-process (no broker), the next run_due_jobs picks the rows up instead.
+        countdown = announcements.backoff(self.request.retries + 1).total_seconds()
+        logger.warning("Mail delivery will be retried in %ss: %s", countdown, result.errors[-1])
+        raise self.retry(countdown=countdown)
+    if result.sent == limit:
+        # A full batch: there may be more waiting.
+        send_pending_deliveries.delay(limit=limit)
+    return {"sent": result.sent, "retried": result.retried, "failed": result.failed}
+
+
+def queue_senders(pending: int, limit: int = announcements.BATCH) -> int:
+    """Queue enough sender tasks for `pending` rows, once the deciding transaction commits."""
+    tasks = min(math.ceil(pending / limit), 50)
+    for _ in range(tasks):
+        transaction.on_commit(lambda: send_pending_deliveries.delay(limit=limit))
+    return tasks
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def decide_and_send(*, at: str | None = None) -> dict:
+    now = datetime.datetime.fromisoformat(at) if at else None
+    decided = announcements.decide_due(now)
+    queued = queue_senders(announcements.pending_count())
+    return {"decided": decided, "senders": queued}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def extend_rotations(*, at: str | None = None) -> dict:
+    now = datetime.datetime.fromisoformat(at) if at else None
+    results = services.extend_all_series(now=now)
+    return {slug: result.created for slug, result in results.items()}
