@@ -9,7 +9,6 @@ Uses (and cleans up) its own rows in the given PostgreSQL database and Redis db 
 
 import argparse
 import datetime
-import email.policy
 import os
 import smtplib
 import sys
@@ -109,11 +108,8 @@ def main() -> None:
     rows = list(
         Delivery.objects.filter(meeting=meeting).select_related("meeting__series", "person")
     )
-    renderer = announcements.MessageRenderer()
-    messages = [
-        (row.recipient, renderer.message(row).message(policy=email.policy.SMTP).as_bytes())
-        for row in rows
-    ]
+    renderer = announcements.MessageRenderer(rows)
+    messages = [(row.recipient, renderer.raw(row)) for row in rows]
     floor_server = MailServer().start()
     began = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", floor_server.port) as smtp:

@@ -12,6 +12,7 @@ it carries the same Message-ID both times, so mail clients show it once.
 from __future__ import annotations
 
 import datetime
+import email.policy
 import logging
 import smtplib
 import zoneinfo
@@ -26,7 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from members.models import Company, Person, Role
-from members.permissions import Access, compute_access
+from members.permissions import Access, compute_access, compute_access_many
 
 from .ical import build_calendar
 from .models import Audience, Delivery, Meeting, Series
@@ -37,6 +38,8 @@ REMINDER_AHEAD = datetime.timedelta(hours=24)
 BATCH = 200
 MAX_ATTEMPTS = 8
 LIST_ID = "LCOO meetings <meetings.lcoo-portal>"
+_TO_PLACEHOLDER = "recipient@placeholder.invalid"
+_ID_PLACEHOLDER = "<message-id@placeholder.invalid>"
 
 
 # Who hears of a meeting -------------------------------------------------------------
@@ -84,10 +87,10 @@ def _announcement_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
     recipients: dict[str, int | None] = {}
     if meeting.series.mailing_list:
         recipients[meeting.series.mailing_list.lower()] = None
-    for pk, email in audience_people(meeting.series, meeting.starts_at.date()).values_list(
+    for pk, address in audience_people(meeting.series, meeting.starts_at.date()).values_list(
         "pk", "email"
     ):
-        recipients.setdefault(email.lower(), pk)
+        recipients.setdefault(address.lower(), pk)
     return list(recipients.items())
 
 
@@ -118,8 +121,8 @@ def plan_due(now: datetime.datetime) -> list[Planned]:
         if meeting.starts_at - datetime.timedelta(days=meeting.series.announce_days_ahead) > now:
             continue
         planned += [
-            Planned(meeting, Delivery.Kind.ANNOUNCEMENT, email, pk)
-            for email, pk in _announcement_recipients(meeting)
+            Planned(meeting, Delivery.Kind.ANNOUNCEMENT, address, pk)
+            for address, pk in _announcement_recipients(meeting)
         ]
 
     # Updates: a change of time, place or agenda after the announcement.
@@ -135,8 +138,8 @@ def plan_due(now: datetime.datetime) -> list[Planned]:
     )
     for meeting in changed:
         planned += [
-            Planned(meeting, Delivery.Kind.UPDATE, email, pk)
-            for email, pk in _earlier_recipients(meeting)
+            Planned(meeting, Delivery.Kind.UPDATE, address, pk)
+            for address, pk in _earlier_recipients(meeting)
         ]
 
     # Cancellations of announced meetings.
@@ -144,8 +147,8 @@ def plan_due(now: datetime.datetime) -> list[Planned]:
         Exists(announced), ~Exists(cancelled_notice), status=Meeting.Status.CANCELLED
     ):
         planned += [
-            Planned(meeting, Delivery.Kind.CANCELLATION, email, pk)
-            for email, pk in _earlier_recipients(meeting)
+            Planned(meeting, Delivery.Kind.CANCELLATION, address, pk)
+            for address, pk in _earlier_recipients(meeting)
         ]
 
     # Reminders: a day ahead, to people who asked for them and may attend.
@@ -157,8 +160,8 @@ def plan_due(now: datetime.datetime) -> list[Planned]:
             wants_reminders=True
         )
         planned += [
-            Planned(meeting, Delivery.Kind.REMINDER, email.lower(), pk)
-            for pk, email in people.values_list("pk", "email")
+            Planned(meeting, Delivery.Kind.REMINDER, address.lower(), pk)
+            for pk, address in people.values_list("pk", "email")
         ]
     return planned
 
@@ -214,13 +217,13 @@ def resend(
             Delivery(
                 meeting=meeting,
                 kind=kind,
-                recipient=email,
+                recipient=address,
                 person_id=pk,
                 sequence=meeting.revision,
                 round=next_round,
                 next_attempt_at=now,
             )
-            for email, pk in targets.items()
+            for address, pk in targets.items()
         ]
     )
     return len(targets)
@@ -272,17 +275,22 @@ def deliver_pending(*, limit: int = BATCH, now: datetime.datetime | None = None)
     result = DeliverResult()
     if not rows:
         return result
-    renderer = MessageRenderer()
+    renderer = MessageRenderer(rows)
     connection = mailers.default
     try:
         connection.open()
     except (OSError, smtplib.SMTPException) as error:
         _retry_later(rows, error, result, now)
         return result
+    sender = connection.prep_address(settings.DEFAULT_FROM_EMAIL)
     try:
         for index, row in enumerate(rows):
             try:
-                connection.send_messages([renderer.message(row)])
+                smtp = getattr(connection, "connection", None)
+                if isinstance(smtp, smtplib.SMTP):
+                    smtp.sendmail(sender, [row.recipient], renderer.raw(row))
+                else:  # a development backend (console, memory)
+                    connection.send_messages([renderer.message(row)])
             except (OSError, smtplib.SMTPServerDisconnected) as error:
                 # The connection is gone: this and the rest of the batch wait for a retry.
                 _retry_later(rows[index:], error, result, now)
@@ -349,10 +357,13 @@ SUBJECTS = {
 class MessageRenderer:
     """Builds messages, rendering each (meeting, kind, zone, link) variant only once."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: Iterable[Delivery] = ()) -> None:
         self._companies = list(Company.objects.members().values_list("name", "hq_timezone"))
         self._parts: dict[tuple, tuple[str, str, str, bytes]] = {}
-        self._access: dict[int, Access] = {}
+        self._raw: dict[tuple, bytes] = {}
+        self._access: dict[int, Access] = compute_access_many(
+            list({row.person.pk: row.person for row in rows if row.person}.values())
+        )
 
     def _access_of(self, person: Person | None) -> Access | None:
         if person is None:
@@ -361,7 +372,7 @@ class MessageRenderer:
             self._access[person.pk] = compute_access(person)
         return self._access[person.pk]
 
-    def message(self, row: Delivery) -> EmailMultiAlternatives:
+    def _variant(self, row: Delivery) -> tuple:
         meeting = row.meeting
         access = self._access_of(row.person)
         zone = row.person.time_zone if row.person else meeting.series.main_zone
@@ -369,21 +380,44 @@ class MessageRenderer:
         key = (meeting.pk, meeting.revision, row.kind, zone, with_link)
         if key not in self._parts:
             self._parts[key] = self._render(meeting, row.kind, zone, with_link)
+        return key
+
+    def message(self, row: Delivery) -> EmailMultiAlternatives:
+        return self._build(self._variant(row), row.meeting, row.recipient, row.message_id)
+
+    def raw(self, row: Delivery) -> bytes:
+        """The message as sent. Each variant is built once; recipients differ only in
+        their To and Message-ID lines, filled into the built bytes."""
+        if not row.recipient.isascii():
+            return self.message(row).message(policy=email.policy.SMTP).as_bytes()
+        key = self._variant(row)
+        if key not in self._raw:
+            template = self._build(key, row.meeting, _TO_PLACEHOLDER, _ID_PLACEHOLDER)
+            self._raw[key] = template.message(policy=email.policy.SMTP).as_bytes()
+        return (
+            self._raw[key]
+            .replace(_TO_PLACEHOLDER.encode(), row.recipient.encode(), 1)
+            .replace(_ID_PLACEHOLDER.encode(), row.message_id.encode(), 1)
+        )
+
+    def _build(
+        self, key: tuple, meeting: Meeting, recipient: str, message_id: str
+    ) -> EmailMultiAlternatives:
+        kind = key[2]
         subject, text, html, ics = self._parts[key]
         message = EmailMultiAlternatives(
             subject=subject,
             body=text,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[row.recipient],
+            to=[recipient],
             headers={
-                "Message-ID": row.message_id,
+                "Message-ID": message_id,
                 "List-Id": LIST_ID,
                 "Auto-Submitted": "auto-generated",
-                "X-LCOO-Delivery": str(row.pk),
             },
         )
         message.attach_alternative(html, "text/html")
-        method = "CANCEL" if row.kind == Delivery.Kind.CANCELLATION else "PUBLISH"
+        method = "CANCEL" if kind == Delivery.Kind.CANCELLATION else "PUBLISH"
         message.attach(
             f"meeting-{meeting.pk}.ics", ics, f"text/calendar; charset=utf-8; method={method}"
         )
