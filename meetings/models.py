@@ -487,3 +487,23 @@ class Delivery(models.Model):
         token = f"{self.meeting.uid}.{self.kind}.{self.sequence}{suffix}"
         digest = hashlib.sha256(self.recipient.lower().encode()).hexdigest()[:16]
         return f"<{token}.{digest}@{host or 'lcoo-portal'}>"
+
+
+class Invitation(models.Model):
+    """Someone invited to one meeting by name and address: a future executive
+    representative welcomed at the Executive Board, a guest speaker."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    reason = models.CharField(max_length=300, blank=True)
+    invited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["invited_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "email"], name="invitation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} to {self.meeting}"

@@ -1,0 +1,224 @@
+"""Joining: the public form, the applicant's status page, the coordinators' view."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import joining
+from .forms import ApplicationActionForm, JoinForm, WithdrawForm
+from .models import JoinApplication
+from .permissions import access_for
+
+RATE_LIMIT = 5  # applications (valid or not) per client address
+RATE_WINDOW = 3600  # seconds
+
+
+def _rate_key(request: HttpRequest) -> str:
+    # REMOTE_ADDR, not X-Forwarded-For: a client sets that header to whatever it likes.
+    address = request.META.get("REMOTE_ADDR", "")
+    return "join-rate:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def _over_rate_limit(request: HttpRequest) -> bool:
+    key = _rate_key(request)
+    cache.add(key, 0, RATE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RATE_WINDOW)
+        count = 1
+    return count > RATE_LIMIT
+
+
+def next_general_meeting():
+    from meetings.models import Meeting, Series
+
+    return (
+        Meeting.objects.filter(
+            series__kind=Series.Kind.GENERAL,
+            status=Meeting.Status.SCHEDULED,
+            starts_at__gt=timezone.now(),
+        )
+        .select_related("series", "slot")
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def join(request: HttpRequest) -> HttpResponse:
+    form = JoinForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if _over_rate_limit(request):
+            form.add_error(
+                None, "Too many applications from your network in the last hour; try again later."
+            )
+            status = 429
+        elif form.is_spam:
+            # Answer as if it worked, so a bot learns nothing; save nothing.
+            return redirect("members:join-thanks")
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                joining.submit_application(
+                    company_name=data["company_name"],
+                    website=data["website"],
+                    hq_timezone=data["hq_timezone"],
+                    contact_name=data["contact_name"],
+                    contact_email=data["contact_email"],
+                    contact_role=data["contact_role"],
+                    interests=data["interests"],
+                    coordinators=form.coordinators(),
+                    executive=(data["executive_name"], data["executive_email"]),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("members:join-thanks")
+        if status == 200:
+            status = 400
+    context = {"form": form, "next_general": next_general_meeting()}
+    return render(request, "members/join.html", context, status=status)
+
+
+def join_thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "members/join_thanks.html")
+
+
+def join_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method != "POST":
+        # A GET only shows the button: mail scanners that open links confirm nothing.
+        return render(request, "members/join_confirm.html", {"token": token})
+    try:
+        application = joining.confirm_email(token=token)
+    except ValidationError as error:
+        return render(
+            request, "members/join_confirm.html", {"error": error.messages[0]}, status=400
+        )
+    return redirect("members:join-status", token=application.status_token)
+
+
+def join_status(request: HttpRequest, token: str) -> HttpResponse:
+    application = get_object_or_404(
+        JoinApplication.objects.prefetch_related("events"), status_token=token
+    )
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            joining.withdraw(application=application, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The application is withdrawn.")
+            return redirect("members:join-status", token=token)
+    response = render(
+        request,
+        "members/join_status.html",
+        {"application": application, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+    response["Referrer-Policy"] = "no-referrer"  # the URL is the secret
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _coordinator(request: HttpRequest):
+    if not access_for(request.user).can_coordinate:
+        raise PermissionDenied
+    return request.user
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    _coordinator(request)
+    applications = JoinApplication.objects.prefetch_related("delegates")
+    by_state = {state: [] for state, _ in JoinApplication.State.choices}
+    for application in applications:
+        by_state[application.state].append(application)
+    columns = [
+        (JoinApplication.State(state).label, items) for state, items in by_state.items() if items
+    ]
+    return render(request, "members/application_list.html", {"columns": columns})
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _coordinator(request)
+    application = get_object_or_404(
+        JoinApplication.objects.prefetch_related("delegates", "events__actor", "events__meeting"),
+        pk=pk,
+    )
+    from meetings.models import Meeting, Series
+
+    recent = (
+        Meeting.objects.filter(series__kind__in=[Series.Kind.GENERAL, Series.Kind.BOARD])
+        .select_related("series")
+        .order_by("-starts_at")
+    )
+    now = timezone.now()
+    general = list(recent.filter(series__kind=Series.Kind.GENERAL, starts_at__lte=now)[:12])
+    board = list(
+        recent.filter(
+            series__kind=Series.Kind.BOARD, starts_at__gt=now, status="scheduled"
+        ).order_by("starts_at")[:6]
+    )
+    context = {
+        "application": application,
+        "allowed": joining.allowed_next(application),
+        "attended": list(joining.general_meetings_attended(application)),
+        "general_meetings": general,
+        "board_meetings": board,
+        "form": ApplicationActionForm(),
+    }
+    return render(request, "members/application_detail.html", context)
+
+
+@login_required
+@require_POST
+def application_action(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _coordinator(request)
+    application = get_object_or_404(JoinApplication, pk=pk)
+    form = ApplicationActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an action.")
+        return redirect("members:application-detail", pk=pk)
+    action, note = form.cleaned_data["action"], form.cleaned_data["note"]
+    from meetings.models import Meeting
+
+    meeting = None
+    if form.cleaned_data["meeting"]:
+        meeting = (
+            Meeting.objects.select_related("series").filter(pk=form.cleaned_data["meeting"]).first()
+        )
+    try:
+        if action == "participating":
+            joining.mark_participating(application=application, actor=actor, note=note)
+        elif action == "desire":
+            if meeting is None:
+                raise ValidationError("Choose the General Meeting where it was said.")
+            joining.record_desire(application=application, meeting=meeting, actor=actor, note=note)
+        elif action == "schedule":
+            if meeting is None:
+                raise ValidationError("Choose the Executive Board meeting.")
+            joining.schedule_welcome(application=application, meeting=meeting, actor=actor)
+        elif action == "welcome":
+            joining.welcome(application=application, actor=actor, note=note)
+        elif action == "decline":
+            joining.decline(application=application, actor=actor, reason=note)
+        elif action == "withdraw":
+            joining.withdraw(application=application, actor=actor, reason=note)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        application.refresh_from_db()
+        messages.success(request, f"Now: {application.get_state_display()}.")
+    return redirect("members:application-detail", pk=pk)

@@ -1,0 +1,414 @@
+"""Joining: the application form's workflow and the group's three-step procedure.
+
+Every state change goes through `_move`, which checks the transition against
+`TRANSITIONS` and writes the timeline. The applicant's contact gets an e-mail at every
+step, with the link to the application's private status page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import zoneinfo
+
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import services
+from .models import (
+    ApplicationEvent,
+    Company,
+    JoinApplication,
+    Person,
+    ProposedDelegate,
+    Role,
+)
+
+State = JoinApplication.State
+
+TRANSITIONS: dict[str, set[str]] = {
+    State.SUBMITTED: {State.CONFIRMED, State.DECLINED, State.WITHDRAWN},
+    State.CONFIRMED: {State.PARTICIPATING, State.DECLINED, State.WITHDRAWN},
+    State.PARTICIPATING: {State.DESIRE_EXPRESSED, State.DECLINED, State.WITHDRAWN},
+    State.DESIRE_EXPRESSED: {State.WELCOME_SCHEDULED, State.DECLINED, State.WITHDRAWN},
+    State.WELCOME_SCHEDULED: {State.WELCOMED, State.DECLINED, State.WITHDRAWN},
+    State.WELCOMED: set(),
+    State.DECLINED: set(),
+    State.WITHDRAWN: set(),
+}
+CONFIRM_SALT = "members.join.confirm"
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+
+
+class TransitionRefused(ValidationError):
+    pass
+
+
+def allowed_next(application: JoinApplication) -> set[str]:
+    return TRANSITIONS[application.state]
+
+
+def _move(
+    application: JoinApplication,
+    to: str,
+    *,
+    actor: Person | None,
+    meeting=None,
+    note: str = "",
+) -> JoinApplication:
+    if to not in TRANSITIONS[application.state]:
+        raise TransitionRefused(
+            f"An application that is “{application.get_state_display()}” cannot become "
+            f"“{State(to).label}”."
+        )
+    ApplicationEvent.objects.create(
+        application=application,
+        from_state=application.state,
+        to_state=to,
+        actor=actor,
+        meeting=meeting,
+        note=note[:500],
+    )
+    application.state = to
+    application.save()
+    transaction.on_commit(lambda: notify_contact(application.pk))
+    return application
+
+
+# The form ---------------------------------------------------------------------------
+
+
+def open_application_for(company_name: str) -> JoinApplication | None:
+    return JoinApplication.objects.filter(
+        company_name__iexact=company_name.strip(), state__in=JoinApplication.OPEN_STATES
+    ).first()
+
+
+def is_member_company(company_name: str) -> bool:
+    return Company.objects.members().filter(name__iexact=company_name.strip()).exists()
+
+
+@transaction.atomic
+def submit_application(
+    *,
+    company_name: str,
+    website: str,
+    hq_timezone: str,
+    contact_name: str,
+    contact_email: str,
+    contact_role: str,
+    interests: str,
+    coordinators: list[tuple[str, str]],
+    executive: tuple[str, str],
+) -> JoinApplication:
+    if is_member_company(company_name):
+        raise ValidationError({"company_name": "This company is already a member."})
+    if open_application_for(company_name):
+        raise ValidationError({"company_name": "This company has an open application already."})
+    application = JoinApplication.objects.create(
+        company_name=company_name.strip(),
+        website=website,
+        hq_timezone=hq_timezone,
+        contact_name=contact_name.strip(),
+        contact_email=contact_email.lower(),
+        contact_role=contact_role.strip(),
+        interests=interests.strip(),
+        status_token=secrets.token_urlsafe(32),
+    )
+    ProposedDelegate.objects.bulk_create(
+        [
+            ProposedDelegate(
+                application=application, kind=Role.Kind.COORDINATOR, name=n, email=e.lower()
+            )
+            for n, e in coordinators
+        ]
+        + [
+            ProposedDelegate(
+                application=application,
+                kind=Role.Kind.EXECUTIVE,
+                name=executive[0],
+                email=executive[1].lower(),
+            )
+        ]
+    )
+    ApplicationEvent.objects.create(application=application, to_state=State.SUBMITTED)
+    transaction.on_commit(lambda: notify_contact(application.pk))
+    return application
+
+
+def confirmation_token(application: JoinApplication) -> str:
+    return signing.dumps(
+        {"id": application.pk, "email": application.contact_email}, salt=CONFIRM_SALT
+    )
+
+
+@transaction.atomic
+def confirm_email(*, token: str) -> JoinApplication:
+    """The contact followed the signed link: the application now counts."""
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise ValidationError("This confirmation link has expired; apply again.") from error
+    except signing.BadSignature as error:
+        raise ValidationError("This confirmation link is not valid.") from error
+    application = (
+        JoinApplication.objects.select_for_update()
+        .filter(pk=data["id"], contact_email=data["email"])
+        .first()
+    )
+    if application is None:
+        raise ValidationError("This confirmation link is not valid.")
+    if application.state != State.SUBMITTED:
+        return application  # a second click changes nothing
+    application.confirmed_at = timezone.now()
+    # The company exists from here on as an applicant, so attendance can name it.
+    application.company = _applicant_company(application)
+    _move(application, State.CONFIRMED, actor=None)
+    return application
+
+
+def _applicant_company(application: JoinApplication) -> Company:
+    existing = Company.objects.filter(name__iexact=application.company_name).first()
+    if existing is not None:
+        return existing
+    slug, n = slugify(application.company_name)[:190] or "company", 2
+    base = slug
+    while Company.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return Company.objects.create(
+        name=application.company_name,
+        slug=slug,
+        website=application.website,
+        hq_timezone=application.hq_timezone,
+        status=Company.Status.APPLICANT,
+        description=application.interests[:2000],
+    )
+
+
+# The procedure ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_participating(
+    *, application: JoinApplication, actor: Person, note: str = ""
+) -> JoinApplication:
+    return _move(application, State.PARTICIPATING, actor=actor, note=note)
+
+
+@transaction.atomic
+def record_desire(
+    *, application: JoinApplication, meeting, actor: Person, note: str = ""
+) -> JoinApplication:
+    """The company said at a General Meeting that it wants to join; the welcome at the
+    next Executive Board meeting is scheduled at once."""
+    from meetings.models import Meeting, Series
+
+    if meeting.series.kind != Series.Kind.GENERAL or meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError({"meeting": "Choose a General Meeting that took place."})
+    application.desire_meeting = meeting
+    _move(application, State.DESIRE_EXPRESSED, actor=actor, meeting=meeting, note=note)
+    board = next_board_meeting(after=meeting.starts_at)
+    if board is not None:
+        schedule_welcome(application=application, meeting=board, actor=actor)
+    return application
+
+
+def next_board_meeting(*, after: datetime.datetime):
+    from meetings.models import Meeting, Series
+
+    return (
+        Meeting.objects.filter(
+            series__kind=Series.Kind.BOARD,
+            status=Meeting.Status.SCHEDULED,
+            starts_at__gt=max(after, timezone.now()),
+        )
+        .select_related("series")
+        .order_by("starts_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def schedule_welcome(*, application: JoinApplication, meeting, actor: Person) -> JoinApplication:
+    """Invite the proposed executive representative to that board meeting and put the
+    welcome on its agenda."""
+    from meetings import services as meeting_services
+    from meetings.models import Invitation, Series
+
+    if meeting.series.kind != Series.Kind.BOARD:
+        raise ValidationError({"meeting": "The welcome takes place at an Executive Board meeting."})
+    executive = application.executive
+    application.welcome_meeting = meeting
+    _move(application, State.WELCOME_SCHEDULED, actor=actor, meeting=meeting)
+    Invitation.objects.get_or_create(
+        meeting=meeting,
+        email=executive.email,
+        defaults={"name": executive.name, "reason": f"Welcome of {application.company_name}"},
+    )
+    item = f"Welcome of {application.company_name} (executive representative: {executive.name})"
+    if item not in meeting.agenda:
+        current = meeting_services.latest_revision(meeting, "agenda")
+        agenda = (meeting.agenda.rstrip() + "\n" if meeting.agenda.strip() else "") + f"- {item}\n"
+        meeting_services.save_note(
+            meeting=meeting,
+            field="agenda",
+            text=agenda,
+            author=actor,
+            base_revision_id=current.pk if current else None,
+        )
+    transaction.on_commit(lambda: send_board_invitation(application.pk))
+    return application
+
+
+@transaction.atomic
+def welcome(*, application: JoinApplication, actor: Person, note: str = "") -> JoinApplication:
+    """Welcomed at the board meeting: the company becomes a member, its delegates get
+    accounts (with a link to set a password) and their roles."""
+    meeting = application.welcome_meeting
+    _move(application, State.WELCOMED, actor=actor, meeting=meeting, note=note)
+    company = application.company or _applicant_company(application)
+    day = (meeting.starts_at if meeting else timezone.now()).date()
+    company.status = Company.Status.MEMBER
+    company.joined_on = day
+    company.left_on = None
+    company.full_clean()
+    company.save()
+    application.company = company
+    application.save(update_fields=["company"])
+    invited = []
+    for delegate in application.delegates.all():
+        person, created = Person.objects.get_or_create(
+            email=delegate.email, defaults={"full_name": delegate.name, "company": company}
+        )
+        if created:
+            person.set_unusable_password()
+            person.save(update_fields=["password"])
+            invited.append(person.pk)
+        elif person.company_id is None:
+            person.company = company
+            person.save(update_fields=["company"])
+        EmailAddress.objects.update_or_create(
+            user=person, email=person.email, defaults={"verified": True, "primary": True}
+        )
+        services.grant_role(
+            person=person, kind=delegate.kind, company=company, starts_on=day, granted_by=actor
+        )
+    transaction.on_commit(lambda: [send_account_invitation(pk) for pk in invited])
+    return application
+
+
+@transaction.atomic
+def decline(*, application: JoinApplication, actor: Person, reason: str) -> JoinApplication:
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the application is declined."})
+    application.closed_reason = reason.strip()
+    return _move(application, State.DECLINED, actor=actor, note=reason)
+
+
+@transaction.atomic
+def withdraw(
+    *, application: JoinApplication, reason: str, actor: Person | None = None
+) -> JoinApplication:
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the application is withdrawn."})
+    application.closed_reason = reason.strip()
+    return _move(application, State.WITHDRAWN, actor=actor, note=reason)
+
+
+def general_meetings_attended(application: JoinApplication):
+    """General Meetings at which the company's people (or its proposed delegates) were."""
+    from django.db.models import Q
+
+    from meetings.models import Meeting, Series
+
+    emails = [d.email for d in application.delegates.all()] + [application.contact_email]
+    attended = Q(attendance__person__email__in=emails) | Q(
+        attendance__guest_company__iexact=application.company_name
+    )
+    if application.company_id:
+        attended |= Q(attendance__company=application.company_id)
+    return (
+        Meeting.objects.filter(attended, series__kind=Series.Kind.GENERAL)
+        .distinct()
+        .order_by("starts_at")
+    )
+
+
+# Mail -------------------------------------------------------------------------------
+
+
+def status_url(application: JoinApplication) -> str:
+    return settings.SITE_URL + reverse("members:join-status", args=[application.status_token])
+
+
+def notify_contact(application_id: int) -> None:
+    application = JoinApplication.objects.filter(pk=application_id).first()
+    if application is None:
+        return
+    context = {
+        "application": application,
+        "status_url": status_url(application),
+        "confirm_url": settings.SITE_URL
+        + reverse("members:join-confirm", args=[confirmation_token(application)])
+        if application.state == State.SUBMITTED
+        else "",
+    }
+    send_mail(
+        subject=f"[LCOO] Your application: {application.get_state_display()}",
+        message=render_to_string("members/mail/join_step.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[application.contact_email],
+    )
+
+
+def send_board_invitation(application_id: int) -> None:
+    application = JoinApplication.objects.select_related("welcome_meeting__series").get(
+        pk=application_id
+    )
+    meeting = application.welcome_meeting
+    executive = application.executive
+    zone = zoneinfo.ZoneInfo(application.hq_timezone)
+    context = {
+        "application": application,
+        "executive": executive,
+        "meeting": meeting,
+        "local_start": meeting.starts_at.astimezone(zone),
+        "zone": application.hq_timezone,
+        "conference_link": meeting.effective_conference_link,
+    }
+    send_mail(
+        subject=f"[LCOO] Invitation: {meeting.title}",
+        message=render_to_string("members/mail/board_invitation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[executive.email],
+    )
+
+
+def send_account_invitation(person_id: int) -> None:
+    person = Person.objects.get(pk=person_id)
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(person),
+            "key": default_token_generator.make_token(person),
+        },
+    )
+    send_mail(
+        subject="[LCOO] Your account on the LCOO Portal",
+        message=render_to_string(
+            "members/mail/account_invitation.txt",
+            {"person": person, "set_password_url": settings.SITE_URL + path},
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[person.email],
+    )
