@@ -17,8 +17,12 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@
 
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
 .PHONY: install
-install: $(BIN)/.installed  ## Create .venv and install the portal with its test tools
+install: $(BIN)/.installed node_modules/.package-lock.json  ## Create .venv and install the portal with its test tools
 
 .PHONY: run
 run: install  ## Run the portal with demo data on http://127.0.0.1:8000
@@ -40,6 +44,15 @@ lock: install  ## Refresh constraints.txt from the current releases allowed by p
 	$(BIN)/python -m pip install --quiet --upgrade -e ".[dev]"
 	@echo '# Exact versions the install uses (pip -c). Refresh with `make lock`.' > constraints.txt
 	$(BIN)/python -m pip freeze --exclude-editable >> constraints.txt
+
+.PHONY: browser
+browser:  ## Install Debian's chromium for the browser journeys (needs root; never a browser download)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+.PHONY: audit
+audit: install  ## Known vulnerabilities in the pinned dependencies (pip-audit) and bandit on the code
+	$(BIN)/pip-audit --strict --requirement constraints.txt --disable-pip --no-deps --progress-spinner off
+	$(BIN)/bandit --configfile pyproject.toml --recursive --quiet lcoo members meetings agreements
 
 .PHONY: format
 format: install  ## Apply ruff's fixes and formatting

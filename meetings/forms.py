@@ -93,7 +93,9 @@ SlotFormSet = forms.inlineformset_factory(
     Slot,
     form=SlotForm,
     formset=BaseSlotFormSet,
-    extra=1,
+    # Three empty rows: enough for a rotation across Asia, Europe and the Americas;
+    # rows left empty are ignored.
+    extra=3,
     can_delete=True,
     can_order=False,
     max_num=12,
@@ -156,9 +158,9 @@ class LocalDateTimeField(forms.MultiValueField):
         )
         widget = forms.MultiWidget(
             widgets=[
-                forms.DateInput(attrs={"type": "date"}),
-                forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-                forms.Select(choices=timezone_choices),
+                forms.DateInput(attrs={"type": "date", "aria-label": "Date"}),
+                forms.TimeInput(attrs={"type": "time", "aria-label": "Time"}, format="%H:%M"),
+                forms.Select(choices=timezone_choices, attrs={"aria-label": "Time zone"}),
             ]
         )
         super().__init__(fields=fields, widget=widget, require_all_fields=True, **kwargs)

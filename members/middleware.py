@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -28,7 +28,8 @@ def viewer_timezone(request: HttpRequest) -> tuple[str, str]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.time_zone in names:
         return user.time_zone, "profile"
-    browser = request.COOKIES.get(BROWSER_TZ_COOKIE, "")
+    # The script may have percent-encoded the "/" of the zone name.
+    browser = unquote(request.COOKIES.get(BROWSER_TZ_COOKIE, ""))
     if browser in names:
         return browser, "browser"
     return "UTC", "default"

@@ -17,7 +17,8 @@
   });
   var known = current ? decodeURIComponent(current.split("=")[1]) : "";
   if (known !== zone) {
-    document.cookie = cookieName + "=" + encodeURIComponent(zone) +
+    // Zone names hold only letters, digits, "/", "_", "+" and "-": safe in a cookie as they are.
+    document.cookie = cookieName + "=" + zone +
       "; path=/; max-age=31536000; samesite=lax" +
       (location.protocol === "https:" ? "; secure" : "");
   }

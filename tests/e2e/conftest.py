@@ -1,0 +1,48 @@
+"""Browser journeys: Playwright driving Debian's chromium against a live portal.
+
+Without chromium the journeys skip with the reason, unless CI is set: then they fail.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.services import unavailable
+
+# Playwright's sync API runs an event loop in this thread; the test's own database
+# calls are still synchronous and safe here (test settings only).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        unavailable("Debian's chromium is not installed (make browser, as root)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+        ],
+    }
+
+
+@pytest.fixture
+def axe_script() -> Path:
+    if not AXE.exists():
+        unavailable("axe-core is not installed (npm ci)")
+    return AXE
