@@ -15,7 +15,8 @@ from django.db import transaction
 
 from members.models import Company, Person, Role, SubTeam, SubTeamMembership, ToolLink
 
-DEMO_PASSWORD = "lcoo-demo-password"
+# The demo logins print it; demo data is for local use (bandit B105 reviewed).
+DEMO_PASSWORD = "lcoo-demo-password"  # nosec B105
 
 # (name, slug, headquarters zone, joined, website)
 COMPANIES = [
@@ -121,7 +122,7 @@ TOOLS = [
 ]
 
 #: Apps that add their own demo data after the members', in this order.
-DEMO_MODULES = ["meetings.demo"]
+DEMO_MODULES = ["meetings.demo", "agreements.demo"]
 
 
 class Command(BaseCommand):
