@@ -60,7 +60,7 @@ def _feed_response(
         body = cache.get(cache_key)
         if body is None:
             body = build_calendar(
-                meetings.select_related("series", "slot").order_by("starts_at", "pk"),
+                meetings.for_calendar().order_by("starts_at", "pk"),
                 name=name,
                 include_location=access.can_see_conference_link,
             )

@@ -201,6 +201,14 @@ class MeetingQuerySet(models.QuerySet):
     def for_listing(self) -> MeetingQuerySet:
         return self.select_related("series", "slot")
 
+    def for_calendar(self) -> MeetingQuerySet:
+        """What a calendar event needs, and nothing more (notes can be long)."""
+        return self.select_related("series", "slot").only(
+            "uid", "revision", "updated_at", "created_at", "starts_at", "ends_at", "topic",
+            "agenda", "status", "cancel_reason", "conference_link", "series__name",
+            "series__audience", "series__conference_link", "slot__zone",
+        )  # fmt: skip
+
 
 class Meeting(models.Model):
     """One occurrence. `sequence_index` is k in the series' rotation; None for extra meetings."""

@@ -291,10 +291,7 @@ def test_vtimezone_gives_every_reader_the_zone_offsets_over_its_span(zone):
     """vobject builds its zone from our VTIMEZONE alone; it must agree with the zone data."""
     import zoneinfo
 
-    from icalendar import Calendar as ICalendar
-    from icalendar import Event
-
-    from meetings.ical import _vtimezone
+    from meetings.ical import vtimezone
 
     tz = zoneinfo.ZoneInfo(zone)
     moments = [
@@ -302,17 +299,70 @@ def test_vtimezone_gives_every_reader_the_zone_offsets_over_its_span(zone):
         for year in (2003, 2026, 2041)
         for month in (1, 4, 7, 10)
     ]
-    calendar = ICalendar()
-    calendar.add("prodid", "-//test//EN")
-    calendar.add("version", "2.0")
-    calendar.add_component(_vtimezone(zone))
-    for n, moment in enumerate(moments):
-        event = Event()
-        event.add("uid", f"{n}@test")
-        event.add("dtstamp", utc(2026, 1, 1))
-        event.add("dtstart", moment)
-        calendar.add_component(event)
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:{n}@test\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART;TZID={zone}:{moment:%Y%m%dT%H%M%S}\r\nEND:VEVENT\r\n"
+        for n, moment in enumerate(moments)
+    )
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        + vtimezone(zone)
+        + events
+        + "END:VCALENDAR\r\n"
+    )
 
-    read = [e.dtstart.value.astimezone(UTC) for e in parse(calendar.to_ical()).vevent_list]
+    read = [e.dtstart.value.astimezone(UTC) for e in parse(text.encode()).vevent_list]
 
     assert read == [m.astimezone(UTC) for m in moments]
+
+
+@pytest.mark.django_db
+def test_event_lines_equal_an_icalendar_built_event(rotating):
+    """The hand-written event lines mean what icalendar's own Event would say."""
+    import zoneinfo
+
+    from icalendar import Calendar as ICalendar
+    from icalendar import Event
+
+    from meetings.ical import event, uid_for
+
+    meeting = rotating.meetings.select_related("series", "slot").get(sequence_index=1)
+    meeting.agenda = "1. Status; budget, plans\n2. Ünïcode — and a very long line " + "x" * 120
+    reference = Event()
+    zone = zoneinfo.ZoneInfo(meeting.slot_zone)
+    reference.add("uid", uid_for(meeting))
+    reference.add("dtstart", meeting.starts_at.astimezone(zone))
+    reference.add("summary", meeting.title)
+
+    ours = ICalendar.from_ical(
+        "BEGIN:VCALENDAR\r\n" + event(meeting, include_location=True) + "END:VCALENDAR\r\n"
+    ).walk("VEVENT")[0]
+
+    assert ours["UID"] == reference["UID"]
+    assert ours["SUMMARY"] == reference["SUMMARY"]
+    assert ours["DTSTART"].dt == reference["DTSTART"].dt
+    assert ours["DTSTART"].params["TZID"] == "Australia/Sydney"
+    assert "1. Status; budget, plans\n2. Ünïcode — and a very long line" in ours["DESCRIPTION"]
+    assert ours["LOCATION"] == "https://meet.example.org/secret-room"
+    assert int(ours["SEQUENCE"]) == meeting.revision
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain " * 40, "Ünïcödé — " * 30, "a;b,c\n" * 40, "x" * 62 + "\\;" * 30, "日本語の議題" * 20],
+)
+def test_long_lines_fold_at_75_octets_and_unfold_to_the_value(text):
+    from icalendar import Calendar as ICalendar
+
+    from meetings.ical import _line, _text
+
+    folded = _line("DESCRIPTION", _text(text))
+    physical = folded.split("\r\n")[:-1]
+
+    assert all(len(line.encode()) <= 75 for line in physical)
+    trailing = [len(line) - len(line.rstrip("\\")) for line in physical]
+    assert all(run % 2 == 0 for run in trailing)  # no escape split across lines
+    parsed = ICalendar.from_ical(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n" + folded + "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    assert str(parsed.walk("VEVENT")[0]["DESCRIPTION"]) == text
