@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("meetings/", include("meetings.urls")),
+    path("agreements/", include("agreements.urls")),
     path("", include("members.urls")),
 ]

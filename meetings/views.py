@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
+from agreements.selectors import meeting_memory
 from members.models import Company, Person
 from members.permissions import Access, access_for
 from members.views import CoordinatorRequiredMixin
@@ -113,6 +114,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_see_link": access.can_see_conference_link(meeting),
         "can_edit": access.can_edit_meeting(meeting),
         "calendar_links": calendar_links(request, meeting),
+        "memory": meeting_memory(meeting=meeting, access=access),
     }
     if context["can_edit"] and meeting.status == Meeting.Status.SCHEDULED:
         context["conflicts"] = services.meeting_conflicts(meeting)

@@ -114,3 +114,58 @@ class MeetingFactory(factory.django.DjangoModelFactory):
         )
     )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=1))
+
+
+# Agreements ------------------------------------------------------------------------
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "agreements.Topic"
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "agreements.Agreement"
+
+    title = factory.Sequence(lambda n: f"Agreement {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.title))
+    summary = factory.LazyAttribute(lambda o: f"Summary of {o.title}.")
+    body = ""
+    proposing_company = factory.SubFactory(CompanyFactory)
+    proposed_on = datetime.date(2026, 1, 5)
+    status = "proposed"
+    visibility = "public"
+
+
+class PositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "agreements.Position"
+
+    agreement = factory.SubFactory(AgreementFactory)
+    company = factory.SubFactory(CompanyFactory)
+    stance = "agrees"
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "agreements.ActionItem"
+
+    title = factory.Sequence(lambda n: f"Action {n}")
+    owner = factory.SubFactory(PersonFactory)
+    raised_at = factory.SubFactory(MeetingFactory)
+    status = "open"
+    visibility = "public"
+
+
+class ForumTopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "agreements.ForumTopic"
+
+    title = factory.Sequence(lambda n: f"Forum topic {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.title))
+    proposed_by_company = factory.SubFactory(CompanyFactory)
