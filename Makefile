@@ -45,6 +45,11 @@ lock: install  ## Refresh constraints.txt from the current releases allowed by p
 	@echo '# Exact versions the install uses (pip -c). Refresh with `make lock`.' > constraints.txt
 	$(BIN)/python -m pip freeze --exclude-editable >> constraints.txt
 
+.PHONY: bench
+bench: install  ## Benchmark the public pages against the floor (needs DATABASE_URL=postgres://…, wrk)
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 .PHONY: browser
 browser:  ## Install Debian's chromium for the browser journeys (needs root; never a browser download)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)

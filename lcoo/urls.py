@@ -8,6 +8,7 @@ admin.site.site_title = "LCOO Portal admin"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("bench/floor", views.floor, name="bench-floor"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("meetings/", include("meetings.urls")),

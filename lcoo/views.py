@@ -15,3 +15,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+@require_safe
+def floor(request: HttpRequest) -> HttpResponse:
+    """A short fixed answer through the whole middleware stack: the benchmark's floor."""
+    return HttpResponse("ok\n", content_type="text/plain")

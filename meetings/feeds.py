@@ -7,6 +7,7 @@ answers 304 after one aggregate query; a full answer is cached under its ETag.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_POST, require_safe
 
+from lcoo.pagecache import data_version
 from members.permissions import ANONYMOUS, Access, access_for, compute_access
 
 from .ical import build_calendar
@@ -28,6 +30,7 @@ from .models import Audience, CalendarToken, Meeting, Series, new_calendar_token
 
 FEED_VERSION = "1"  # bump when the event format changes, so clients refetch
 CACHE_SECONDS = 24 * 3600
+STATS_SECONDS = 600  # a change also retires them at once, through the data version
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
@@ -41,37 +44,67 @@ def _feed_response(
     filename: str,
     public: bool,
 ) -> HttpResponse:
-    stats = meetings.aggregate(
-        count=Count("pk"), changed=Max("updated_at"), series_changed=Max("series__updated_at")
-    )
-    changed = max(filter(None, [stats["changed"], stats["series_changed"]]), default=None)
-    fingerprint = "|".join(
-        [FEED_VERSION, key, settings.SITE_URL, str(stats["count"]), str(changed), repr(access)]
-    )
-    etag = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
-    last_modified = int(changed.timestamp()) if changed else None
+    etag, last_modified = _fingerprint(meetings, key=key, access=access)
     not_modified = get_conditional_response(
         request, etag=quote_etag(etag), last_modified=last_modified
     )
     if not_modified is not None:
         response = not_modified
     else:
-        cache_key = f"meetings:feed:{etag}"
-        body = cache.get(cache_key)
-        if body is None:
-            body = build_calendar(
-                meetings.for_calendar().order_by("starts_at", "pk"),
-                name=name,
-                include_location=access.can_see_conference_link,
-            )
-            cache.set(cache_key, body, CACHE_SECONDS)
+        packed = "gzip" in request.headers.get("Accept-Encoding", "")
+        body = _body(meetings, etag=etag, name=name, access=access, packed=packed)
         response = HttpResponse(body, content_type=CONTENT_TYPE)
+        if packed:
+            response["Content-Encoding"] = "gzip"
         response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["ETag"] = quote_etag(etag)
     if last_modified:
         response["Last-Modified"] = http_date(last_modified)
+    response["Vary"] = "Accept-Encoding"
     response["Cache-Control"] = f"{'public' if public else 'private'}, max-age=300"
     return response
+
+
+def _fingerprint(
+    meetings: QuerySet[Meeting], *, key: str, access: Access
+) -> tuple[str, int | None]:
+    """The feed's ETag and Last-Modified. The aggregate behind them is kept until the
+    group's data changes (the same version that retires cached pages)."""
+    stats_key = f"meetings:feed-stats:{data_version()}:{key}:{hash(access)}"
+    stats = cache.get(stats_key)
+    if stats is None:
+        stats = meetings.aggregate(
+            count=Count("pk"), changed=Max("updated_at"), series_changed=Max("series__updated_at")
+        )
+        cache.set(stats_key, stats, STATS_SECONDS)
+    changed = max(filter(None, [stats["changed"], stats["series_changed"]]), default=None)
+    fingerprint = "|".join(
+        [FEED_VERSION, key, settings.SITE_URL, str(stats["count"]), str(changed), repr(access)]
+    )
+    etag = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
+    return etag, int(changed.timestamp()) if changed else None
+
+
+def _body(
+    meetings: QuerySet[Meeting], *, etag: str, name: str, access: Access, packed: bool
+) -> bytes:
+    """The feed as built for this ETag, plain or gzipped (a big feed is mostly repeats).
+    Both are cached under their own keys, so a request fetches only the one it sends."""
+    key = f"meetings:feed:{etag}:{'gz' if packed else 'plain'}"
+    body = cache.get(key)
+    if body is None:
+        plain = build_calendar(
+            meetings.for_calendar().order_by("starts_at", "pk"),
+            name=name,
+            include_location=access.can_see_conference_link,
+        )
+        compressed = gzip.compress(plain, compresslevel=6, mtime=0)
+        cache.set_many(
+            {f"meetings:feed:{etag}:plain": plain, f"meetings:feed:{etag}:gz": compressed},
+            CACHE_SECONDS,
+        )
+        body = compressed if packed else plain
+    return body
 
 
 def _public_meetings() -> QuerySet[Meeting]:

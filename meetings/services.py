@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from lcoo.pagecache import bump_data_version
 from members.models import Company, Person, Role
 
 from . import rotation
@@ -105,6 +106,8 @@ def extend_series(*, series: Series, now: datetime.datetime | None = None) -> Ex
             moved += 1
     Meeting.objects.bulk_create(to_create)
     created = len(to_create)
+    if created:
+        bump_data_version()  # bulk_create sends no signal
 
     cancelled = 0
     for index, meeting in existing.items():
@@ -127,9 +130,11 @@ def series_link_changed(*, series: Series, now: datetime.datetime | None = None)
     """The series' conference link changed: its future meetings without a link of their
     own moved place, so their calendar SEQUENCE grows."""
     now = now or timezone.now()
-    return series.meetings.filter(ends_at__gt=now, conference_link="").update(
+    changed = series.meetings.filter(ends_at__gt=now, conference_link="").update(
         revision=F("revision") + 1, updated_at=now
     )
+    bump_data_version()  # update() sends no signal
+    return changed
 
 
 def extend_all_series(*, now: datetime.datetime | None = None) -> dict[str, ExtendResult]:

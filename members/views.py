@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView, ListView, UpdateView
 
 from . import services
@@ -126,10 +126,12 @@ class ProfileView(LoginRequiredMixin, UpdateView):
         return super().form_valid(form)
 
 
-@require_POST
+@require_safe
 def switch_timezone(request: HttpRequest) -> HttpResponse:
-    form = TimezoneSwitchForm(request.POST)
-    target = request.POST.get("next") or reverse("members:home")
+    """Remember the zone a visitor picked, in a cookie. A GET: it changes nothing on the
+    server, and pages with the switcher stay free of per-visitor CSRF tokens."""
+    form = TimezoneSwitchForm(request.GET)
+    target = request.GET.get("next") or reverse("members:home")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

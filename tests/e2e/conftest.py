@@ -11,8 +11,8 @@ import pytest
 
 from tests.services import unavailable
 
-# Playwright's sync API runs an event loop in this thread; the test's own database
-# calls are still synchronous and safe here (test settings only).
+# Playwright's sync API keeps an event loop running in the main thread for the rest of
+# the session; the tests' own database calls stay synchronous and safe (tests only).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

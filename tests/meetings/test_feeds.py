@@ -366,3 +366,17 @@ def test_long_lines_fold_at_75_octets_and_unfold_to_the_value(text):
         "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n" + folded + "END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
     assert str(parsed.walk("VEVENT")[0]["DESCRIPTION"]) == text
+
+
+@pytest.mark.django_db
+def test_feed_is_gzipped_for_clients_that_accept_it(client, rotating):
+    import gzip
+
+    plain = client.get(reverse("meetings:ical-feed"))
+    packed = client.get(reverse("meetings:ical-feed"), headers={"Accept-Encoding": "gzip, br"})
+
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content) / 4
+    assert packed["ETag"] == plain["ETag"]
+    assert "Accept-Encoding" in packed["Vary"]

@@ -167,7 +167,7 @@ def test_profile_zone_beats_browser_and_choice_beats_profile(client, participant
     client.cookies["lcoo_browser_tz"] = "Asia/Tokyo"
     from_profile = client.get(reverse("members:home")).context["viewer_tz_name"]
 
-    client.post(reverse("members:switch-timezone"), {"tz": "Australia/Sydney", "next": "/"})
+    client.get(reverse("members:switch-timezone"), {"tz": "Australia/Sydney", "next": "/"})
     chosen = client.get(reverse("members:home")).context["viewer_tz_name"]
 
     assert (from_profile, chosen) == ("America/New_York", "Australia/Sydney")
@@ -175,7 +175,7 @@ def test_profile_zone_beats_browser_and_choice_beats_profile(client, participant
 
 @pytest.mark.django_db
 def test_switch_timezone_rejects_unknown_zone_and_foreign_redirect(client):
-    response = client.post(
+    response = client.get(
         reverse("members:switch-timezone"), {"tz": "Nowhere/City", "next": "https://evil.example/"}
     )
 

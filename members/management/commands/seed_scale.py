@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from lcoo.pagecache import bump_data_version
 from meetings.models import Attendance, Meeting, Series, Slot
 from members.models import Company, Person, Role
 
@@ -56,6 +57,7 @@ class Command(BaseCommand):
             series_rows = self._series(rng, series)
             meeting_rows = self._meetings(rng, meetings, series_rows)
             self._attendance(rng, meeting_rows, person_rows)
+        bump_data_version()  # bulk inserts send no signals
         self.stdout.write(
             f"Scale data: {companies} companies, {people} people, {len(series_rows)} series, "
             f"{meetings} meetings in {time.perf_counter() - began:.1f} s."

@@ -1,0 +1,58 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import CompanyFactory
+
+
+@pytest.mark.django_db
+def test_anonymous_page_served_from_cache_without_queries(client, django_assert_num_queries):
+    CompanyFactory(name="Orange")
+    first = client.get(reverse("members:company-list"))
+
+    with django_assert_num_queries(0):
+        second = client.get(reverse("members:company-list"))
+
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
+    assert second.content == first.content
+    assert "Content-Security-Policy" in second
+    assert second["Vary"] == "Cookie"
+
+
+@pytest.mark.django_db
+def test_change_to_the_data_retires_cached_pages(client):
+    company = CompanyFactory(name="Orange")
+    client.get(reverse("members:company-list"))
+
+    company.name = "Orange Business"
+    company.save()
+    after = client.get(reverse("members:company-list"))
+
+    assert after["X-Page-Cache"] == "miss"
+    assert "Orange Business" in after.content.decode()
+
+
+@pytest.mark.django_db
+def test_each_zone_has_its_own_cached_page(client):
+    client.get("/meetings/")
+    client.cookies["lcoo_browser_tz"] = "Asia/Tokyo"
+
+    tokyo = client.get("/meetings/")
+
+    assert tokyo["X-Page-Cache"] == "miss"
+    assert "shown in <strong>Asia/Tokyo</strong>" in tokyo.content.decode()
+
+
+@pytest.mark.django_db
+def test_logged_in_pages_and_private_areas_are_never_cached(client, coordinator):
+    client.force_login(coordinator)
+
+    pages = [client.get(url) for url in ("/members/", "/members/", "/meetings/manage/")]
+
+    assert all("X-Page-Cache" not in page for page in pages)
+
+
+@pytest.mark.django_db
+def test_forms_with_csrf_tokens_are_not_cached(client):
+    pages = [client.get("/join/"), client.get("/join/")]
+
+    assert all("X-Page-Cache" not in page for page in pages)
