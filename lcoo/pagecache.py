@@ -3,21 +3,37 @@
 Pages are the same for every anonymous visitor in one time zone, so the cache key is
 (data version, zone, path): a new visitor in a known zone never misses. Any save or
 delete of the group's data bumps the version, which retires every cached page at once.
+It needs a cache that every process shares (settings.PAGE_CACHE_SECONDS is 0 without
+one), and it survives that cache going away: pages are then computed, and a bump that
+could not be written is written by this process as soon as the cache is back.
 """
 
 from __future__ import annotations
+
+import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 VERSION_KEY = "pagecache:version"
+CHANGED_AT_KEY = "pagecache:changed-at"
 CACHED_PREFIXES = ("/members/", "/meetings/", "/agreements/", "/sub-teams/", "/tools/", "/people/")
 NEVER = ("/meetings/manage/", "/meetings/my-calendar/", "/meetings/calendar/")
 COPIED_HEADERS = ("Content-Type", "Content-Language", "Vary")
 
+#: This process changed data while the cache was away: bump once it answers again.
+_bump_pending = False
+
+
+def enabled() -> bool:
+    return settings.PAGE_CACHE_SECONDS > 0
+
 
 def data_version() -> int:
+    global _bump_pending
+    if _bump_pending:
+        _bump_pending = not _bump()
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, 1, None)
@@ -25,12 +41,31 @@ def data_version() -> int:
     return version
 
 
+def data_changed_at() -> int:
+    """When the group's data last changed, as far as the cache knows (a Unix time); now,
+    when it does not know (an empty or absent cache): later rather than too early."""
+    changed = cache.get(CHANGED_AT_KEY)
+    if changed is None:
+        changed = int(time.time())
+        cache.add(CHANGED_AT_KEY, changed, None)
+    return changed
+
+
 def bump_data_version(**_ignored) -> None:
     """Retire every cached page (a signal receiver, and called after bulk changes)."""
+    global _bump_pending
+    if not _bump():
+        _bump_pending = True
+
+
+def _bump() -> bool:
+    """Bump the version; False when the cache did not take it."""
+    cache.set(CHANGED_AT_KEY, int(time.time()), None)
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
+        return cache.incr(VERSION_KEY) is not None
+    except ValueError:  # no version yet (an empty cache): any new one retires nothing
         cache.add(VERSION_KEY, 2, None)
+        return True
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -50,7 +85,7 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not _cacheable(request) or request.user.is_authenticated:
+        if not enabled() or not _cacheable(request) or request.user.is_authenticated:
             return self.get_response(request)
         zone = getattr(request, "viewer_tz_name", "UTC")
         source = getattr(request, "viewer_tz_source", "default")

@@ -254,14 +254,21 @@ SECURE_CSP = {
 _cache_url = env("CACHE_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        {
+            "BACKEND": "lcoo.cache.ResilientRedisCache",
+            "LOCATION": _cache_url,
+            # A cache that does not answer at once is treated as away (lcoo/cache.py).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if _cache_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 #: How long an anonymous public page stays cached; any change to the group's data
-#: invalidates all of them at once before that.
-PAGE_CACHE_SECONDS = 300
+#: retires all of them at once before that. Only with a shared cache: with one per
+#: process, a change made in one process (another web worker, a command, a Celery task)
+#: would not retire the pages another one keeps.
+PAGE_CACHE_SECONDS = 300 if _cache_url else 0
 
 LOGGING = {
     "version": 1,

@@ -2,19 +2,21 @@
 
 Public feeds never carry a conference link or a board meeting: they are built for an
 anonymous reader whoever asks. A repeated request with the ETag (or Last-Modified)
-answers 304 after one aggregate query; a full answer is cached under its ETag.
+answers 304 after one aggregate query, or none while the group's data has not changed
+(with a shared cache); a full answer is cached under its ETag.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,11 +24,11 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_POST, require_safe
 
-from lcoo.pagecache import data_version
+from lcoo import pagecache
 from members.permissions import ANONYMOUS, Access, access_for, compute_access
 
 from .ical import build_calendar
-from .models import Audience, CalendarToken, Meeting, Series, new_calendar_token
+from .models import Audience, CalendarToken, Invitation, Meeting, Series, new_calendar_token
 
 FEED_VERSION = "1"  # bump when the event format changes, so clients refetch
 CACHE_SECONDS = 24 * 3600
@@ -43,7 +45,9 @@ def _feed_response(
     access: Access,
     filename: str,
     public: bool,
+    include_location: Callable[[Meeting], bool] | None = None,
 ) -> HttpResponse:
+    include_location = include_location or access.can_see_conference_link
     etag, last_modified = _fingerprint(meetings, key=key, access=access)
     not_modified = get_conditional_response(
         request, etag=quote_etag(etag), last_modified=last_modified
@@ -52,7 +56,9 @@ def _feed_response(
         response = not_modified
     else:
         packed = "gzip" in request.headers.get("Accept-Encoding", "")
-        body = _body(meetings, etag=etag, name=name, access=access, packed=packed)
+        body = _body(
+            meetings, etag=etag, name=name, include_location=include_location, packed=packed
+        )
         response = HttpResponse(body, content_type=CONTENT_TYPE)
         if packed:
             response["Content-Encoding"] = "gzip"
@@ -68,25 +74,42 @@ def _feed_response(
 def _fingerprint(
     meetings: QuerySet[Meeting], *, key: str, access: Access
 ) -> tuple[str, int | None]:
-    """The feed's ETag and Last-Modified. The aggregate behind them is kept until the
-    group's data changes (the same version that retires cached pages)."""
-    stats_key = f"meetings:feed-stats:{data_version()}:{key}:{hash(access)}"
-    stats = cache.get(stats_key)
+    """The feed's ETag and Last-Modified.
+
+    The ETag follows the feed's own meetings (how many, and their latest change). Their
+    latest change cannot tell when a meeting was deleted or a series left the feed, so
+    Last-Modified is also never earlier than the group's last change of any data, which
+    a shared cache records; without one, no Last-Modified is sent and the ETag decides.
+    With a shared cache the aggregate itself is kept until the data changes.
+    """
+    shared = pagecache.enabled()
+    stats = None
+    if shared:
+        stats_key = f"meetings:feed-stats:{pagecache.data_version()}:{key}:{hash(access)}"
+        stats = cache.get(stats_key)
     if stats is None:
         stats = meetings.aggregate(
             count=Count("pk"), changed=Max("updated_at"), series_changed=Max("series__updated_at")
         )
-        cache.set(stats_key, stats, STATS_SECONDS)
+        if shared:
+            cache.set(stats_key, stats, STATS_SECONDS)
     changed = max(filter(None, [stats["changed"], stats["series_changed"]]), default=None)
     fingerprint = "|".join(
         [FEED_VERSION, key, settings.SITE_URL, str(stats["count"]), str(changed), repr(access)]
     )
     etag = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
-    return etag, int(changed.timestamp()) if changed else None
+    if not shared:
+        return etag, None
+    return etag, max(int(changed.timestamp()) if changed else 0, pagecache.data_changed_at())
 
 
 def _body(
-    meetings: QuerySet[Meeting], *, etag: str, name: str, access: Access, packed: bool
+    meetings: QuerySet[Meeting],
+    *,
+    etag: str,
+    name: str,
+    include_location: Callable[[Meeting], bool],
+    packed: bool,
 ) -> bytes:
     """The feed as built for this ETag, plain or gzipped (a big feed is mostly repeats).
     Both are cached under their own keys, so a request fetches only the one it sends."""
@@ -96,9 +119,9 @@ def _body(
         plain = build_calendar(
             meetings.for_calendar().order_by("starts_at", "pk"),
             name=name,
-            include_location=access.can_see_conference_link,
+            include_location=include_location,
         )
-        compressed = gzip.compress(plain, compresslevel=6, mtime=0)
+        compressed = gzip.compress(plain, compresslevel=1, mtime=0)
         cache.set_many(
             {f"meetings:feed:{etag}:plain": plain, f"meetings:feed:{etag}:gz": compressed},
             CACHE_SECONDS,
@@ -161,14 +184,25 @@ def private_feed(request: HttpRequest, token: str) -> HttpResponse:
     if entry is None or not entry.person.is_active:
         raise Http404
     access = compute_access(entry.person)
+    # Meetings of their audience, and those they were invited to by name (a future
+    # executive representative welcomed at the Executive Board), with the bridge.
+    invited = set(
+        Invitation.objects.filter(email__iexact=entry.person.email).values_list(
+            "meeting_id", flat=True
+        )
+    )
+    meetings = Meeting.objects.filter(
+        Q(pk__in=Meeting.objects.visible_to(access).values("pk")) | Q(pk__in=invited)
+    )
     return _feed_response(
         request,
-        Meeting.objects.visible_to(access),
+        meetings,
         name=f"LCOO meetings for {entry.person.full_name}",
-        key=f"person:{entry.person_id}:{token}",
+        key=f"person:{entry.person_id}:{token}:{sorted(invited)}",
         access=access,
         filename="lcoo-my-meetings.ics",
         public=False,
+        include_location=lambda m: m.pk in invited or access.can_see_conference_link(m),
     )
 
 

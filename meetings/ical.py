@@ -4,29 +4,53 @@ Every event carries the meeting's permanent UID, its SEQUENCE (grows on every ch
 of time, place or status), DTSTART/DTEND in the slot's own zone with a matching
 VTIMEZONE, and STATUS:CANCELLED for a cancelled meeting, which stays in the feed.
 
-icalendar builds the VTIMEZONE components and does the TEXT escaping and line folding;
-the event lines themselves are written here, because building a component object per
-property made a feed of 10,000 meetings take seconds.
+icalendar builds the VTIMEZONE components; the event lines themselves are written
+here, because building a component object per property made a feed of 10,000 meetings
+take seconds. For the same reason a feed reads its meetings as plain rows, not model
+instances (`build_calendar` given a queryset).
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import zoneinfo
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
+import icalendar
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
 from django.urls import reverse
-from icalendar import Timezone, vText
+from icalendar import Timezone
 
 from . import rotation
-from .models import Meeting
+from .models import Audience, Meeting
 
 PRODID = "-//LCOO Portal//Meetings//EN"
 DESCRIPTION_AGENDA_CHARS = 1500
 CRLF = "\r\n"
+
+
+def _zone_data_version() -> str:
+    """The IANA release zoneinfo reads (the system's zone files first, as zoneinfo does,
+    else the tzdata package), so that a new release builds new VTIMEZONEs."""
+    for folder in zoneinfo.TZPATH:
+        try:
+            with open(Path(folder) / "tzdata.zi", encoding="utf-8") as index:
+                return index.readline().removeprefix("# version").strip()
+        except OSError:
+            continue
+    try:
+        return importlib.metadata.version("tzdata")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+_ZONE_DATA_VERSION = _zone_data_version()
 
 #: Every VTIMEZONE of a zone covers the same span, so a client that caches zones by TZID
 #: (as several do) gets the same definition from every feed and mail.
@@ -35,12 +59,30 @@ VTIMEZONE_SPAN = (datetime.date(2000, 1, 1), datetime.date(2045, 12, 31))
 
 def uid_for(meeting: Meeting) -> str:
     """Stable forever: the meeting's own UUID, never its title or date."""
-    return f"{meeting.uid}@{urlsplit(settings.SITE_URL).hostname or 'lcoo-portal'}"
+    return f"{meeting.uid}@{_uid_host(settings.SITE_URL)}"
+
+
+@lru_cache(maxsize=4)
+def _uid_host(site_url: str) -> str:
+    return urlsplit(site_url).hostname or "lcoo-portal"
 
 
 @lru_cache(maxsize=512)
 def vtimezone(name: str) -> str:
-    """The zone's VTIMEZONE, built once per process (it walks the zone's transitions)."""
+    """The zone's VTIMEZONE. Building one walks the zone's transitions over the span (tens
+    of milliseconds), so it is built once for all processes: kept in the shared cache
+    under the versions of the zone data and of icalendar, and in this process's memory."""
+    first, last = VTIMEZONE_SPAN
+    versions = f"{_ZONE_DATA_VERSION}:{icalendar.__version__}:{first.year}-{last.year}"
+    key = f"ical:vtimezone:{name}:{versions}"
+    text = cache.get(key)
+    if text is None:
+        text = _build_vtimezone(name)
+        cache.set(key, text, None)
+    return text
+
+
+def _build_vtimezone(name: str) -> str:
     first, last = VTIMEZONE_SPAN
     component = Timezone.from_tzinfo(
         zoneinfo.ZoneInfo(name), tzid=name, first_date=first, last_date=last
@@ -58,8 +100,16 @@ def vtimezone(name: str) -> str:
 
 
 def _text(value: str) -> str:
-    """A TEXT value, escaped by icalendar (backslash, semicolon, comma, newline)."""
-    return vText(value).to_ical().decode()
+    """A TEXT value, escaped (RFC 5545, 3.3.11): backslash, semicolon, comma and newline;
+    a carriage return is dropped (a CRLF becomes one escaped newline). Chained replaces
+    beat str.translate several times over on the mostly plain texts of a feed."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r", "")
+        .replace("\n", "\\n")
+    )
 
 
 def _line(name: str, value: str) -> str:
@@ -85,8 +135,13 @@ def _line(name: str, value: str) -> str:
     return b"\r\n ".join(pieces).decode() + CRLF
 
 
+def _stamp(m: datetime.datetime) -> str:
+    # A feed formats 50,000 of these: %-formatting is three times faster than strftime.
+    return "%04d%02d%02dT%02d%02d%02d" % (m.year, m.month, m.day, m.hour, m.minute, m.second)  # noqa: UP031
+
+
 def _utc(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return _stamp(moment.astimezone(datetime.UTC)) + "Z"
 
 
 def _description(meeting: Meeting, page_url: str) -> str:
@@ -112,7 +167,50 @@ class _Pages:
         return self.template.replace("987654321", str(meeting.pk))
 
 
-def event(meeting: Meeting, *, include_location: bool, pages: _Pages | None = None) -> str:
+class _Row:
+    """A meeting as its event needs it, read as a plain database row: it answers the
+    same attributes as a Meeting (those `event` and the access rules read)."""
+
+    FIELDS = (
+        "pk", "uid", "revision", "updated_at", "created_at", "starts_at", "ends_at", "topic",
+        "agenda", "status", "cancel_reason", "conference_link", "series__name",
+        "series__audience", "series__conference_link", "slot__zone",
+    )  # fmt: skip
+    __slots__ = (
+        "agenda",
+        "cancel_reason",
+        "created_at",
+        "effective_conference_link",
+        "ends_at",
+        "is_board",
+        "is_cancelled",
+        "pk",
+        "revision",
+        "slot_zone",
+        "starts_at",
+        "title",
+        "uid",
+        "updated_at",
+    )  # fmt: skip
+
+    def __init__(self, row: tuple) -> None:
+        (
+            self.pk, self.uid, self.revision, self.updated_at, self.created_at, self.starts_at,
+            self.ends_at, topic, self.agenda, status, self.cancel_reason, link, series_name,
+            audience, series_link, zone,
+        ) = row  # fmt: skip
+        self.title = f"{series_name}: {topic}" if topic else series_name
+        self.is_cancelled = status == Meeting.Status.CANCELLED
+        self.effective_conference_link = link or series_link
+        self.is_board = audience == Audience.BOARD
+        self.slot_zone = zone or "UTC"
+
+
+def calendar_rows(meetings: QuerySet[Meeting]) -> Iterable[_Row]:
+    return map(_Row, meetings.values_list(*_Row.FIELDS).iterator(chunk_size=2000))
+
+
+def event(meeting: Meeting | _Row, *, include_location: bool, pages: _Pages | None = None) -> str:
     """The VEVENT of one meeting. `include_location` only for people allowed to see the link."""
     pages = pages or _Pages()
     zone_name = meeting.slot_zone
@@ -121,16 +219,16 @@ def event(meeting: Meeting, *, include_location: bool, pages: _Pages | None = No
     if zone_name == "UTC":
         start, end = f"DTSTART:{_utc(meeting.starts_at)}", f"DTEND:{_utc(meeting.ends_at)}"
     else:
-        local = "%Y%m%dT%H%M%S"
-        start = f"DTSTART;TZID={zone_name}:{meeting.starts_at.astimezone(zone).strftime(local)}"
-        end = f"DTEND;TZID={zone_name}:{meeting.ends_at.astimezone(zone).strftime(local)}"
+        start = f"DTSTART;TZID={zone_name}:{_stamp(meeting.starts_at.astimezone(zone))}"
+        end = f"DTEND;TZID={zone_name}:{_stamp(meeting.ends_at.astimezone(zone))}"
+    changed = _utc(meeting.updated_at)
     parts = [
         "BEGIN:VEVENT" + CRLF,
         _line("UID", uid_for(meeting)),
-        _line("SEQUENCE", str(meeting.revision)),
-        _line("DTSTAMP", _utc(meeting.updated_at)),
-        _line("LAST-MODIFIED", _utc(meeting.updated_at)),
-        _line("CREATED", _utc(meeting.created_at)),
+        f"SEQUENCE:{meeting.revision}" + CRLF,
+        f"DTSTAMP:{changed}" + CRLF,
+        f"LAST-MODIFIED:{changed}" + CRLF,
+        f"CREATED:{_utc(meeting.created_at)}" + CRLF,
         start + CRLF,
         end + CRLF,
         _line("SUMMARY", _text(meeting.title)),
@@ -148,15 +246,18 @@ def event(meeting: Meeting, *, include_location: bool, pages: _Pages | None = No
 
 
 def build_calendar(
-    meetings: Iterable[Meeting],
+    meetings: Iterable[Meeting] | QuerySet[Meeting],
     *,
     name: str,
     include_location: Callable[[Meeting], bool] = lambda meeting: False,
     method: str | None = None,
 ) -> bytes:
+    """The calendar of these meetings (a queryset is read as plain rows, in its order)."""
     pages = _Pages()
     zones: set[str] = set()
     events = []
+    if isinstance(meetings, QuerySet):
+        meetings = calendar_rows(meetings)
     for meeting in meetings:
         events.append(event(meeting, include_location=include_location(meeting), pages=pages))
         if meeting.slot_zone != "UTC":

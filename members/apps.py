@@ -6,13 +6,32 @@ class MembersConfig(AppConfig):
     verbose_name = "Members"
 
     def ready(self) -> None:
-        # Cached public pages show the group's data: any change to it retires them.
+        # Cached public pages show the group's data: any change to it retires them, but
+        # for the bookkeeping no page shows (sending a 10,000-recipient announcement must
+        # not retire every page 10,000 times).
         from django.apps import apps
         from django.db.models.signals import post_delete, post_save
 
         from lcoo.pagecache import bump_data_version
 
         for model in apps.get_models():
-            if model._meta.app_label in {"members", "meetings", "agreements"}:
-                post_save.connect(bump_data_version, sender=model, weak=False)
-                post_delete.connect(bump_data_version, sender=model, weak=False)
+            label = model._meta.label
+            if model._meta.app_label not in {"members", "meetings", "agreements"}:
+                continue
+            if label in NOT_ON_PUBLIC_PAGES or label.split(".")[1].startswith("Historical"):
+                continue
+            post_save.connect(_saved, sender=model, weak=False)
+            post_delete.connect(bump_data_version, sender=model, weak=False)
+
+
+#: Models whose rows no public page shows. History rows are written beside the row they
+#: record, which bumps the version already.
+NOT_ON_PUBLIC_PAGES = frozenset({"meetings.Delivery", "meetings.CalendarToken"})
+
+
+def _saved(sender, instance, update_fields=None, **kwargs) -> None:
+    from lcoo.pagecache import bump_data_version
+
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a login: nothing a page shows has changed
+    bump_data_version()

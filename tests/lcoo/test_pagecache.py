@@ -4,6 +4,13 @@ from django.urls import reverse
 from tests.factories import CompanyFactory
 
 
+@pytest.fixture(autouse=True)
+def shared_cache(settings):
+    # The page cache needs a cache every process shares; in one test process the local
+    # memory cache is that.
+    settings.PAGE_CACHE_SECONDS = 300
+
+
 @pytest.mark.django_db
 def test_anonymous_page_served_from_cache_without_queries(client, django_assert_num_queries):
     CompanyFactory(name="Orange")

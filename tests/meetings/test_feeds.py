@@ -6,6 +6,7 @@ import pytest
 import recurring_ical_events
 import vobject
 from django.urls import reverse
+from django.utils.http import http_date
 from icalendar import Calendar
 
 from meetings import services
@@ -227,8 +228,9 @@ def test_private_feed_refuses_wrong_and_regenerated_tokens(client, participant, 
 
 @pytest.mark.django_db
 def test_conditional_get_answers_304_with_etag_and_last_modified(
-    client, rotating, django_assert_max_num_queries
+    client, rotating, django_assert_max_num_queries, settings
 ):
+    settings.PAGE_CACHE_SECONDS = 300  # a shared cache: Last-Modified can be told
     url = reverse("meetings:ical-feed")
     first = client.get(url)
 
@@ -380,3 +382,89 @@ def test_feed_is_gzipped_for_clients_that_accept_it(client, rotating):
     assert len(packed.content) < len(plain.content) / 4
     assert packed["ETag"] == plain["ETag"]
     assert "Accept-Encoding" in packed["Vary"]
+
+
+@pytest.mark.django_db
+def test_feed_read_as_rows_equals_feed_of_model_instances(rotating, board):
+    """A feed reads plain rows for speed; they must say exactly what the meetings say."""
+    from meetings.ical import build_calendar
+    from meetings.models import Meeting
+
+    first, second = rotating.meetings.order_by("starts_at")[:2]
+    services.cancel_meeting(meeting=first, reason="Holiday; see list, thanks")
+    second.conference_link = "https://meet.example.org/own-room"
+    second.topic = "Edge, security; and more\r\nsecond line"
+    second.save()
+    MeetingFactory(series=rotating, slot=None, topic="No slot: UTC")
+    meetings = Meeting.objects.for_calendar().order_by("starts_at", "pk")
+
+    from_rows = build_calendar(meetings, name="All", include_location=lambda m: not m.is_board)
+    from_models = build_calendar(
+        list(meetings), name="All", include_location=lambda m: not m.is_board
+    )
+
+    assert from_rows == from_models
+    assert b"STATUS:CANCELLED" in from_rows
+    assert b"LOCATION:https://meet.example.org/own-room" in from_rows
+    assert b"board-room" not in from_rows
+    assert b"Edge\\, security\\; and more\\nsecond line" in from_rows
+
+
+@pytest.mark.django_db
+def test_deleting_a_meeting_moves_last_modified(client, rotating, settings):
+    """The remaining meetings' latest change cannot tell a deletion: the feed's
+    Last-Modified follows the group's last change too."""
+    from django.core.cache import cache
+
+    from lcoo import pagecache
+    from meetings.models import Meeting, Series
+
+    settings.PAGE_CACHE_SECONDS = 300  # a shared cache records when data last changed
+    hour_ago = datetime.datetime.now(tz=UTC) - datetime.timedelta(hours=1)
+    Meeting.objects.update(updated_at=hour_ago)
+    Series.objects.update(updated_at=hour_ago)
+    cache.set(pagecache.CHANGED_AT_KEY, int(hour_ago.timestamp()), None)
+    url = reverse("meetings:ical-feed")
+    first = client.get(url)
+
+    rotating.meetings.order_by("starts_at").last().delete()
+    after = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+
+    assert first["Last-Modified"] == http_date(int(hour_ago.timestamp()))
+    assert after.status_code == 200
+    assert len(events(after.content)) == len(events(first.content)) - 1
+
+
+@pytest.mark.django_db
+def test_without_a_shared_cache_only_the_etag_decides(client, rotating, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    url = reverse("meetings:ical-feed")
+
+    first = client.get(url)
+    again = client.get(url, headers={"If-None-Match": first["ETag"]})
+
+    assert "Last-Modified" not in first
+    assert again.status_code == 304
+
+
+@pytest.mark.django_db
+def test_private_feed_has_board_meetings_the_person_is_invited_to(
+    client, rotating, board, participant, other_coordinator
+):
+    """A future executive representative is invited by name to the Executive Board
+    meeting that welcomes the company: it is in their feed, with the bridge."""
+    from meetings.models import Invitation
+
+    Invitation.objects.create(meeting=board, name="Ivy Invitee", email=participant.email.upper())
+    mine = CalendarToken.objects.create(person=participant).token
+    others = CalendarToken.objects.create(person=other_coordinator).token
+
+    invited = client.get(reverse("meetings:private-feed", args=[mine])).content.decode()
+    not_invited = client.get(reverse("meetings:private-feed", args=[others])).content.decode()
+
+    assert len(events(invited.encode())) == 27
+    assert "Budget" in invited
+    assert "board-room" in invited
+    assert len(events(not_invited.encode())) == 26
+    assert "Budget" not in not_invited
+    assert "board-room" not in not_invited

@@ -1,9 +1,11 @@
 """Scale data for benchmarks: many companies, people and meetings, deterministic and fast.
 
-    python manage.py seed_scale --companies 100 --people 5000 --meetings 10000 --seed 1
+    python manage.py seed_scale --companies 100 --people 5000 --meetings 10000 \
+        --agreements 2000 --seed 1
 
 Bulk inserts only; runs on an empty database or beside the demo data (its rows are
-named "Scale …" and are replaced on each run).
+named "Scale …" and are replaced on each run). The same seed gives the same rows, with
+meeting times placed relative to the current hour.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
+from agreements.models import ActionItem, Agreement, ForumTopic, Position, Topic, Visibility
 from lcoo.pagecache import bump_data_version
 from meetings.models import Attendance, Meeting, Series, Slot
 from members.models import Company, Person, Role
@@ -29,6 +33,12 @@ ZONES = [
     "Australia/Sydney",
 ]  # fmt: skip
 PREFIX = "Scale"
+#: Words of the register's titles and texts, so that searches find realistic matches.
+SUBJECTS = [
+    "upgrade", "edge", "security", "telemetry", "networking", "storage", "billing",
+    "scheduling", "containers", "bare metal", "high availability", "performance",
+]  # fmt: skip
+ACTIONS = ["Adopt", "Document", "Test", "Harden", "Measure", "Standardise", "Review"]
 
 
 class Command(BaseCommand):
@@ -39,10 +49,16 @@ class Command(BaseCommand):
         parser.add_argument("--people", type=int, default=5000)
         parser.add_argument("--meetings", type=int, default=10000)
         parser.add_argument("--series", type=int, default=20)
+        parser.add_argument(
+            "--agreements",
+            type=int,
+            default=0,
+            help="Items of the register; as many action items and a tenth as forum topics.",
+        )
         parser.add_argument("--seed", type=int, default=1)
 
-    def handle(self, *args, companies, people, meetings, series, seed, **options):
-        if min(companies, series) < 1 or min(people, meetings) < 0:
+    def handle(self, *args, companies, people, meetings, series, agreements, seed, **options):
+        if min(companies, series) < 1 or min(people, meetings, agreements) < 0:
             raise CommandError(
                 "--companies and --series need at least 1; counts cannot be negative."
             )
@@ -57,13 +73,20 @@ class Command(BaseCommand):
             series_rows = self._series(rng, series)
             meeting_rows = self._meetings(rng, meetings, series_rows)
             self._attendance(rng, meeting_rows, person_rows)
+            self._register(rng, agreements, company_rows, person_rows, meeting_rows)
         bump_data_version()  # bulk inserts send no signals
         self.stdout.write(
             f"Scale data: {companies} companies, {people} people, {len(series_rows)} series, "
-            f"{meetings} meetings in {time.perf_counter() - began:.1f} s."
+            f"{meetings} meetings, {agreements} agreements "
+            f"in {time.perf_counter() - began:.1f} s."
         )
 
     def _clear(self) -> None:
+        ActionItem.objects.filter(title__startswith=f"{PREFIX} ").delete()
+        ForumTopic.objects.filter(slug__startswith="scale-").delete()
+        Position.objects.filter(agreement__slug__startswith="scale-").delete()
+        Agreement.objects.filter(slug__startswith="scale-").delete()
+        Topic.objects.filter(slug__startswith="scale-").delete()
         Meeting.objects.filter(series__slug__startswith="scale-").delete()
         Series.objects.filter(slug__startswith="scale-").delete()
         Role.objects.filter(company__slug__startswith="scale-").delete()
@@ -195,3 +218,110 @@ class Command(BaseCommand):
                     Attendance(meeting=meeting, person=person, company_id=person.company_id)
                 )
         Attendance.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+
+    def _register(
+        self,
+        rng: random.Random,
+        count: int,
+        companies: list[Company],
+        people: list[Person],
+        meetings: list[Meeting],
+    ) -> None:
+        """Agreements with positions and topics, action items, a forum topic backlog."""
+        if not count:
+            return
+        held = [m for m in meetings if m.status == Meeting.Status.HELD]
+        if not held:
+            raise CommandError("--agreements needs past meetings: raise --meetings.")
+        members = [c for c in companies if c.status == Company.Status.MEMBER]
+        topics = Topic.objects.bulk_create(
+            [
+                Topic(name=f"{PREFIX} {subject}", slug=f"scale-{slugify(subject)}")
+                for subject in SUBJECTS
+            ]
+        )
+        statuses = [
+            (Agreement.Status.AGREED, 5),
+            (Agreement.Status.PROPOSED, 2),
+            (Agreement.Status.IN_DISCUSSION, 2),
+            (Agreement.Status.DECLINED, 1),
+            (Agreement.Status.WITHDRAWN, 1),
+        ]
+        visibilities = [Visibility.PUBLIC] * 8 + [Visibility.MEMBERS, Visibility.BOARD]
+        rows, subjects = [], []
+        for n in range(count):
+            subject, other = rng.sample(SUBJECTS, 2)
+            status = rng.choices([s for s, _ in statuses], [w for _, w in statuses])[0]
+            meeting = rng.choice(held)
+            decided = status in (Agreement.Status.AGREED, Agreement.Status.DECLINED)
+            day = meeting.starts_at.date()
+            rows.append(
+                Agreement(
+                    title=f"{rng.choice(ACTIONS)} {subject} practices, part {n}",
+                    slug=f"scale-agreement-{n:05d}",
+                    summary=f"Member operators align on {subject} across their clouds.",
+                    body=(
+                        f"## Context\n\nOperators discussed {subject} and {other}.\n\n"
+                        f"## Proposal\n\n1. Share the {other} runbooks.\n2. Report back."
+                    ),
+                    proposing_company=members[n % len(members)] if members else None,
+                    proposed_by=people[n % len(people)] if people else None,
+                    proposed_on=day - datetime.timedelta(days=rng.randrange(7, 90)),
+                    status=status,
+                    decided_at=meeting if decided else None,
+                    decided_on=day if decided else None,
+                    visibility=rng.choice(visibilities),
+                )
+            )
+            subjects.append((subject, other))
+        agreements = Agreement.objects.bulk_create(rows, batch_size=1000)
+        by_subject = {t.name.removeprefix(f"{PREFIX} "): t for t in topics}
+        links = Agreement.topics.through
+        links.objects.bulk_create(
+            [
+                links(agreement_id=a.pk, topic_id=by_subject[subject].pk)
+                for a, pair in zip(agreements, subjects, strict=True)
+                for subject in pair
+            ],
+            batch_size=5000,
+        )
+        stances = [Position.Stance.AGREES] * 6 + [Position.Stance.OBJECTS, Position.Stance.ABSTAINS]
+        Position.objects.bulk_create(
+            [
+                Position(agreement=a, company=c, stance=rng.choice(stances))
+                for a in agreements
+                for c in rng.sample(members, min(5, len(members)))
+            ],
+            batch_size=5000,
+        )
+        items = []
+        for n, a in enumerate(agreements):
+            done = rng.random() < 0.75
+            raised = rng.choice(held)
+            items.append(
+                ActionItem(
+                    title=f"{PREFIX} action {n}: follow up on {a.title.lower()}",
+                    owner=people[n % len(people)] if people else None,
+                    company=a.proposing_company,
+                    due_on=raised.starts_at.date()
+                    + datetime.timedelta(days=rng.randrange(14, 120)),
+                    status=ActionItem.Status.DONE if done else ActionItem.Status.OPEN,
+                    closed_at=raised.ends_at + datetime.timedelta(days=30) if done else None,
+                    raised_at=raised,
+                    agreement=a if a.visibility == Visibility.PUBLIC else None,
+                )
+            )
+        ActionItem.objects.bulk_create(items, batch_size=2000)
+        if members:
+            ForumTopic.objects.bulk_create(
+                [
+                    ForumTopic(
+                        title=f"{PREFIX} forum topic {n}: {rng.choice(SUBJECTS)} in production",
+                        slug=f"scale-forum-topic-{n:05d}",
+                        description="What we learned running it at scale.",
+                        proposed_by_company=members[n % len(members)],
+                    )
+                    for n in range(max(1, count // 10))
+                ],
+                batch_size=2000,
+            )
