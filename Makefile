@@ -19,7 +19,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 node_modules/.package-lock.json: package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent; \
-	else echo "npm not found: the accessibility checks will be skipped"; fi
+	else echo "npm not found: without axe-core the accessibility checks fail when CI is set, and are skipped otherwise"; fi
 
 .PHONY: install
 install: $(BIN)/.installed node_modules/.package-lock.json  ## Create .venv and install the portal with its test tools
@@ -49,6 +49,10 @@ lock: install  ## Refresh constraints.txt from the current releases allowed by p
 bench: install  ## Benchmark the public pages against the floor (needs DATABASE_URL=postgres://…, wrk)
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+.PHONY: drills
+drills: install  ## Failure drills under load: restart PostgreSQL, stop Redis, kill a worker (restarts this machine's services)
+	$(BIN)/python bench/drills.py $(DRILL_ARGS)
 
 .PHONY: browser
 browser:  ## Install Debian's chromium for the browser journeys (needs root; never a browser download)
