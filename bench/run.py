@@ -138,6 +138,7 @@ def main() -> None:
         server.wait(timeout=20)
     write_section("pages", "## Public pages against the floor\n\n" + report(results, queries, args))
     write_section("feeds", "## Building the calendar feeds\n\n" + feed_figures())
+    write_section("plans", plans_section())
 
 
 def pick_pages() -> tuple[list[tuple[str, str, str | None]], dict[str, int]]:
@@ -176,6 +177,7 @@ def pick_pages() -> tuple[list[tuple[str, str, str | None]], dict[str, int]]:
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(path)
         queries[label] = len(ctx.captured_queries) if response.status_code == 200 else -1
+        PLANS[label] = plan_of_slowest(connection, ctx.captured_queries)
     etag = client.get("/meetings/calendar.ics")["ETag"]
     with CaptureQueriesContext(connection) as ctx:
         response = client.get("/meetings/calendar.ics", headers={"If-None-Match": etag})
@@ -184,6 +186,36 @@ def pick_pages() -> tuple[list[tuple[str, str, str | None]], dict[str, int]]:
     )
     pages.append(("/meetings/calendar.ics (304)", "/meetings/calendar.ics", "etag"))
     return pages, queries
+
+
+#: Page -> (its slowest query, that query's plan from EXPLAIN ANALYZE).
+PLANS: dict[str, tuple[str, str]] = {}
+
+
+def plan_of_slowest(connection, captured: list[dict]) -> tuple[str, str]:
+    """The page's slowest query, run again under EXPLAIN ANALYZE: do the plans use the
+    indexes? (The SQL comes with its parameters filled in by the driver.)"""
+    if not captured:
+        return "", ""
+    sql = max(captured, key=lambda q: float(q["time"]))["sql"]
+    if not sql.lstrip().upper().startswith("SELECT"):
+        return sql, ""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING ON) " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return sql, plan
+
+
+def plans_section() -> str:
+    parts = [
+        "## Query plans\n\nThe slowest query of each page (computed, anonymous), under "
+        "`EXPLAIN ANALYZE` on the scale data.\n"
+    ]
+    for label, (sql, plan) in PLANS.items():
+        if plan:
+            short = sql if len(sql) < 600 else sql[:600] + " …"
+            parts.append(f"### {label}\n\n```sql\n{short}\n```\n\n```\n{plan}\n```\n")
+    return "\n".join(parts)
 
 
 def wait_for(url: str, timeout: float = 30) -> None:

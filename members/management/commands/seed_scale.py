@@ -17,7 +17,7 @@ import uuid
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -74,6 +74,11 @@ class Command(BaseCommand):
             meeting_rows = self._meetings(rng, meetings, series_rows)
             self._attendance(rng, meeting_rows, person_rows)
             self._register(rng, agreements, company_rows, person_rows, meeting_rows)
+        if connection.vendor == "postgresql":
+            # Fresh statistics, as after any bulk load: without them the planner guesses
+            # the new tables are tiny and passes over the indexes (the search's GIN one).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         bump_data_version()  # bulk inserts send no signals
         self.stdout.write(
             f"Scale data: {companies} companies, {people} people, {len(series_rows)} series, "
