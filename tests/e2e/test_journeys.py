@@ -2,21 +2,22 @@
 
 import datetime
 import re
-import time
 import zoneinfo
 from pathlib import Path
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from agreements.models import Agreement
 from meetings import services
 from meetings.models import Meeting, Series
 from members.models import JoinApplication, Role
+from tests.e2e.browsing import log_in
 from tests.factories import (
-    PASSWORD,
+    AgreementFactory,
     CompanyFactory,
     MeetingFactory,
     PersonFactory,
@@ -76,26 +77,11 @@ def portal(db):
     }
 
 
-def log_in(page, base_url: str, email: str, totp_secret: str | None = None) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    if totp_secret:
-        counter = int(time.time()) // 30
-        page.get_by_label("Code").fill(format_hotp_value(hotp_value(totp_secret, counter)))
-        page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
-def test_visitor_in_tokyo_sees_local_times_switches_zone_and_downloads(
-    live_server, browser, portal, tmp_path
-):
+@pytest.mark.browser_context_args(timezone_id="Asia/Tokyo")
+def test_visitor_in_tokyo_sees_local_times_switches_zone_and_downloads(live_server, page, portal):
     meeting = portal["general"].meetings.order_by("starts_at").first()
     tokyo = meeting.starts_at.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo"))
     paris = meeting.starts_at.astimezone(zoneinfo.ZoneInfo("Europe/Paris"))
-    context = browser.new_context(timezone_id="Asia/Tokyo", accept_downloads=True)
-    page = context.new_page()
 
     page.goto(f"{live_server.url}/meetings/")
 
@@ -117,11 +103,9 @@ def test_visitor_in_tokyo_sees_local_times_switches_zone_and_downloads(
     ics = Path(download.value.path()).read_text()
     assert f"UID:{meeting.uid}@" in ics
     assert "BEGIN:VTIMEZONE" in ics
-    context.close()
 
 
-def test_company_applies_and_coordinator_moves_it_one_step(live_server, browser, portal):
-    page = browser.new_page()
+def test_company_applies_and_coordinator_moves_it_one_step(live_server, page, new_context, portal):
     page.goto(f"{live_server.url}/join/")
     fields = {
         "Company name": "Acme Cloud",
@@ -149,9 +133,8 @@ def test_company_applies_and_coordinator_moves_it_one_step(live_server, browser,
     page.goto(live_server.url + confirm)
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Confirmed", exact=True)).to_be_visible()
-    page.close()
 
-    coordinator = browser.new_page()
+    coordinator = new_context().new_page()  # another person, another browser session
     log_in(coordinator, live_server.url, "cora@example.org")
     coordinator.goto(f"{live_server.url}/join/applications/")
     coordinator.get_by_role("link", name="Acme Cloud").click()
@@ -161,8 +144,9 @@ def test_company_applies_and_coordinator_moves_it_one_step(live_server, browser,
     assert JoinApplication.objects.get().state == JoinApplication.State.PARTICIPATING
 
 
-def test_chair_with_mfa_creates_rotating_series_and_publishes_notes(live_server, browser, portal):
-    page = browser.new_page()
+def test_chair_with_mfa_creates_rotating_series_publishes_notes_and_records_agreement(
+    live_server, page, portal
+):
     log_in(page, live_server.url, "chas@example.org", totp_secret=TOTP_SECRET)
 
     page.goto(f"{live_server.url}/meetings/manage/series/new/?kind=general")
@@ -185,6 +169,13 @@ def test_chair_with_mfa_creates_rotating_series_and_publishes_notes(live_server,
     series = Series.objects.get(name="Operators General Meeting")
     meeting = series.meetings.order_by("starts_at").first()
 
+    # The first meeting takes place (a browser cannot make time pass): notes are written
+    # and decisions recorded after it.
+    held = timezone.now().replace(microsecond=0, second=0) - datetime.timedelta(days=1)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=held, ends_at=held + datetime.timedelta(minutes=60)
+    )
+
     page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
     page.get_by_role("link", name="Notes", exact=True).click()
     page.get_by_label("Public notes").fill("## Decisions\n\n- Adopt the rolling-upgrade runbook.")
@@ -193,22 +184,87 @@ def test_chair_with_mfa_creates_rotating_series_and_publishes_notes(live_server,
     expect(page.get_by_text("The notes are published.")).to_be_visible()
     assert Meeting.objects.get(pk=meeting.pk).notes_published
 
+    # The proposal, made a week before the meeting, then agreed at it.
+    page.goto(f"{live_server.url}/agreements/new/")
+    page.get_by_label("Title:", exact=True).fill("Rolling-upgrade runbook")
+    page.get_by_label("Summary:", exact=True).fill("Members upgrade with the shared runbook.")
+    page.get_by_label("Body:", exact=True).fill("Upgrade **one cell at a time**.")
+    page.get_by_label("Proposing company:", exact=True).select_option(label="Orange")
+    proposed = (held - datetime.timedelta(days=7)).date()
+    page.get_by_label("Proposed on:", exact=True).fill(proposed.isoformat())
+    page.get_by_label("Visibility:", exact=True).select_option(label="Public")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Proposal recorded.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Rolling-upgrade runbook")).to_be_visible()
 
-def test_anonymous_reads_published_notes_and_cannot_reach_board_pages(live_server, browser, portal):
-    meeting = portal["general"].meetings.order_by("starts_at").first()
-    meeting.notes = "## Decisions\n\n- Adopt the rolling-upgrade runbook."
-    meeting.notes_published = True
-    meeting.save()
+    page.get_by_role("link", name="Change the status").click()
+    page.get_by_label("New status:", exact=True).select_option(label="Agreed")
+    page.get_by_label("Meeting:", exact=True).select_option(str(meeting.pk))
+    page.get_by_role("button", name="Change the status").click()
+    expect(page.get_by_text("Now agreed.")).to_be_visible()
+    expect(page.locator(f'dl.facts a[href="/meetings/{meeting.pk}/"]')).to_contain_text(
+        "Operators General Meeting"
+    )
+    agreement = Agreement.objects.get(title="Rolling-upgrade runbook")
+    assert (agreement.status, agreement.decided_at_id, agreement.proposed_on) == (
+        Agreement.Status.AGREED,
+        meeting.pk,
+        proposed,
+    )
+
+    page.locator(f'dl.facts a[href="/meetings/{meeting.pk}/"]').click()
+    decided = page.locator("section[aria-labelledby=decided-heading]")
+    expect(decided.get_by_role("link", name="Rolling-upgrade runbook")).to_have_attribute(
+        "href", f"/agreements/{agreement.slug}/"
+    )
+
+
+def test_anonymous_reads_notes_and_agreement_and_cannot_reach_board_pages(
+    live_server, page, portal
+):
+    now = timezone.now().replace(microsecond=0, second=0)
+    held = MeetingFactory(
+        series=portal["general"], slot=portal["general"].slots.first(),
+        starts_at=now - datetime.timedelta(days=3),
+        ends_at=now - datetime.timedelta(days=3, minutes=-60), status="held",
+        notes="## Decisions\n\n- Adopt the rolling-upgrade runbook.", notes_published=True,
+    )  # fmt: skip
+    agreement = AgreementFactory(
+        title="Rolling-upgrade runbook", summary="Members upgrade with the shared runbook.",
+        proposed_on=(now - datetime.timedelta(days=10)).date(), status="agreed",
+        decided_at=held, decided_on=(now - datetime.timedelta(days=3)).date(),
+    )  # fmt: skip
     board = portal["board_meeting"]
-    page = browser.new_page()
+    secret = AgreementFactory(
+        title="Board budget cap", summary="Board-only budget talk", visibility="board",
+        status="agreed", decided_at=board, decided_on=now.date(),
+    )  # fmt: skip
 
-    page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
+    page.goto(f"{live_server.url}/meetings/{held.pk}/")
     expect(page.get_by_role("heading", name="Decisions")).to_be_visible()
     expect(page.get_by_text("meet.example.org/gm")).to_have_count(0)
+    decided = page.locator("section[aria-labelledby=decided-heading]")
+    decided.get_by_role("link", name="Rolling-upgrade runbook").click()
+    expect(page.get_by_role("heading", name="Rolling-upgrade runbook")).to_be_visible()
+    expect(page.get_by_text("Members upgrade with the shared runbook.")).to_be_visible()
+    expect(page.locator(f'dl.facts a[href="/meetings/{held.pk}/"]')).to_be_visible()
+    assert page.url == f"{live_server.url}/agreements/{agreement.slug}/"
 
+    page.goto(f"{live_server.url}/agreements/")
+    expect(page.get_by_role("link", name="Rolling-upgrade runbook")).to_be_visible()
+    expect(page.get_by_text("Board budget cap")).to_have_count(0)
+
+    # Board-only pages answer 404, like pages that do not exist, and show nothing of theirs.
     for path in [
         f"/meetings/{board.pk}/",
+        f"/agreements/{secret.slug}/",
         "/meetings/series/executive-board/",
+    ]:
+        response = page.goto(live_server.url + path)
+        assert response.status == 404, path
+        assert "Board-only budget talk" not in page.content(), path
+        assert "Board budget cap" not in page.content(), path
+    for path in [
         f"/meetings/{board.pk}/calendar.ics",
         "/meetings/series/executive-board/calendar.ics",
     ]:
@@ -218,3 +274,7 @@ def test_anonymous_reads_published_notes_and_cannot_reach_board_pages(live_serve
     board_feed = page.request.get(f"{live_server.url}/meetings/kind/board/calendar.ics").text()
     assert "BEGIN:VEVENT" not in board_feed
     assert "meet.example.org/board" not in board_feed
+    for path in ["/agreements/feed.atom", "/agreements/register.csv"]:
+        listing = page.request.get(live_server.url + path).text()
+        assert "Rolling-upgrade runbook" in listing, path
+        assert "Board budget cap" not in listing, path
