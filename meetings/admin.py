@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Attachment, Attendance, Meeting, NoteRevision, Series, SeriesDate, Slot
+from .models import (
+    Attachment,
+    Attendance,
+    Invitation,
+    Meeting,
+    NoteRevision,
+    Series,
+    SeriesDate,
+    Slot,
+)
 
 
 class SlotInline(admin.TabularInline):
@@ -43,6 +52,13 @@ class AttachmentInline(admin.TabularInline):
     readonly_fields = ["content_type", "size", "original_name", "uploaded_by", "uploaded_at"]
 
 
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    fields = ["name", "email", "reason", "invited_at"]
+    readonly_fields = ["invited_at"]
+
+
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
     list_display = [
@@ -60,7 +76,7 @@ class MeetingAdmin(admin.ModelAdmin):
     list_select_related = ["series"]
     readonly_fields = ["uid", "revision", "created_at", "updated_at"]
     autocomplete_fields = ["presenters", "presenting_companies"]
-    inlines = [AttendanceInline, AttachmentInline]
+    inlines = [AttendanceInline, AttachmentInline, InvitationInline]
 
 
 @admin.register(NoteRevision)

@@ -1,6 +1,10 @@
 from django import forms
 
-from .models import Company, Person, Role, timezone_choices
+from .models import Company, JoinApplication, Person, ProposedDelegate, Role, timezone_choices
+
+# The columns' limit (254, RFC 5321's longest path), not the form field's default of 320.
+CONTACT_EMAIL_MAX = JoinApplication._meta.get_field("contact_email").max_length
+DELEGATE_EMAIL_MAX = ProposedDelegate._meta.get_field("email").max_length
 
 
 class SignupDetailsForm(forms.Form):
@@ -59,21 +63,29 @@ class JoinForm(forms.Form):
     )
     contact_name = forms.CharField(max_length=200, label="Your name")
     contact_email = forms.EmailField(
-        label="Your e-mail address", help_text="We send a link to confirm it."
+        max_length=CONTACT_EMAIL_MAX,
+        label="Your e-mail address",
+        help_text="We send a link to confirm it.",
     )
     contact_role = forms.CharField(max_length=200, label="Your role at the company")
     coordinator_name = forms.CharField(max_length=200, label="Proposed coordinator: name")
-    coordinator_email = forms.EmailField(label="Proposed coordinator: e-mail")
+    coordinator_email = forms.EmailField(
+        max_length=DELEGATE_EMAIL_MAX, label="Proposed coordinator: e-mail"
+    )
     coordinator2_name = forms.CharField(
         max_length=200, required=False, label="Second coordinator (optional): name"
     )
     coordinator2_email = forms.EmailField(
-        required=False, label="Second coordinator (optional): e-mail"
+        max_length=DELEGATE_EMAIL_MAX,
+        required=False,
+        label="Second coordinator (optional): e-mail",
     )
     executive_name = forms.CharField(
         max_length=200, label="Proposed executive representative: name"
     )
-    executive_email = forms.EmailField(label="Proposed executive representative: e-mail")
+    executive_email = forms.EmailField(
+        max_length=DELEGATE_EMAIL_MAX, label="Proposed executive representative: e-mail"
+    )
     interests = forms.CharField(
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 6}),

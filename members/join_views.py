@@ -18,7 +18,7 @@ from .forms import ApplicationActionForm, JoinForm, WithdrawForm
 from .models import JoinApplication
 from .permissions import access_for
 
-RATE_LIMIT = 5  # applications (valid or not) per client address
+RATE_LIMIT = 5  # accepted applications and honeypot hits per client address
 RATE_WINDOW = 3600  # seconds
 
 
@@ -29,14 +29,18 @@ def _rate_key(request: HttpRequest) -> str:
 
 
 def _over_rate_limit(request: HttpRequest) -> bool:
+    return cache.get(_rate_key(request), 0) >= RATE_LIMIT
+
+
+def _count_submission(request: HttpRequest) -> None:
+    """Count what was accepted, or caught by the honeypot. A form sent back with errors
+    is not counted: someone correcting typos must not lock themselves out."""
     key = _rate_key(request)
     cache.add(key, 0, RATE_WINDOW)
     try:
-        count = cache.incr(key)
+        cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, RATE_WINDOW)
-        count = 1
-    return count > RATE_LIMIT
 
 
 def next_general_meeting():
@@ -65,6 +69,7 @@ def join(request: HttpRequest) -> HttpResponse:
             status = 429
         elif form.is_spam:
             # Answer as if it worked, so a bot learns nothing; save nothing.
+            _count_submission(request)
             return redirect("members:join-thanks")
         elif form.is_valid():
             data = form.cleaned_data
@@ -83,6 +88,7 @@ def join(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                _count_submission(request)
                 return redirect("members:join-thanks")
         if status == 200:
             status = 400
@@ -165,10 +171,15 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-starts_at")
     )
     now = timezone.now()
-    general = list(recent.filter(series__kind=Series.Kind.GENERAL, starts_at__lte=now)[:12])
+    # What the services accept (joining.record_desire, joining.schedule_welcome).
+    general = list(
+        recent.filter(series__kind=Series.Kind.GENERAL, starts_at__lte=now).exclude(
+            status=Meeting.Status.CANCELLED
+        )[:12]
+    )
     board = list(
         recent.filter(
-            series__kind=Series.Kind.BOARD, starts_at__gt=now, status="scheduled"
+            series__kind=Series.Kind.BOARD, starts_at__gt=now, status=Meeting.Status.SCHEDULED
         ).order_by("starts_at")[:6]
     )
     context = {
@@ -189,7 +200,7 @@ def application_action(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(JoinApplication, pk=pk)
     form = ApplicationActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose an action.")
+        messages.error(request, "Choose an action (and a meeting from the list).")
         return redirect("members:application-detail", pk=pk)
     action, note = form.cleaned_data["action"], form.cleaned_data["note"]
     from meetings.models import Meeting
@@ -199,23 +210,23 @@ def application_action(request: HttpRequest, pk: int) -> HttpResponse:
         meeting = (
             Meeting.objects.select_related("series").filter(pk=form.cleaned_data["meeting"]).first()
         )
+    # The services check the state and the meeting; the view only reports their answer.
+    steps = {
+        "participating": lambda: joining.mark_participating(
+            application=application, actor=actor, note=note
+        ),
+        "desire": lambda: joining.record_desire(
+            application=application, meeting=meeting, actor=actor, note=note
+        ),
+        "schedule": lambda: joining.schedule_welcome(
+            application=application, meeting=meeting, actor=actor
+        ),
+        "welcome": lambda: joining.welcome(application=application, actor=actor, note=note),
+        "decline": lambda: joining.decline(application=application, actor=actor, reason=note),
+        "withdraw": lambda: joining.withdraw(application=application, actor=actor, reason=note),
+    }
     try:
-        if action == "participating":
-            joining.mark_participating(application=application, actor=actor, note=note)
-        elif action == "desire":
-            if meeting is None:
-                raise ValidationError("Choose the General Meeting where it was said.")
-            joining.record_desire(application=application, meeting=meeting, actor=actor, note=note)
-        elif action == "schedule":
-            if meeting is None:
-                raise ValidationError("Choose the Executive Board meeting.")
-            joining.schedule_welcome(application=application, meeting=meeting, actor=actor)
-        elif action == "welcome":
-            joining.welcome(application=application, actor=actor, note=note)
-        elif action == "decline":
-            joining.decline(application=application, actor=actor, reason=note)
-        elif action == "withdraw":
-            joining.withdraw(application=application, actor=actor, reason=note)
+        steps[action]()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

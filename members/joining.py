@@ -41,7 +41,14 @@ TRANSITIONS: dict[str, set[str]] = {
     State.CONFIRMED: {State.PARTICIPATING, State.DECLINED, State.WITHDRAWN},
     State.PARTICIPATING: {State.DESIRE_EXPRESSED, State.DECLINED, State.WITHDRAWN},
     State.DESIRE_EXPRESSED: {State.WELCOME_SCHEDULED, State.DECLINED, State.WITHDRAWN},
-    State.WELCOME_SCHEDULED: {State.WELCOMED, State.DECLINED, State.WITHDRAWN},
+    # Scheduling again moves the welcome to another board meeting (say the first one was
+    # cancelled): without it a cancelled meeting would leave the application stuck.
+    State.WELCOME_SCHEDULED: {
+        State.WELCOME_SCHEDULED,
+        State.WELCOMED,
+        State.DECLINED,
+        State.WITHDRAWN,
+    },
     State.WELCOMED: set(),
     State.DECLINED: set(),
     State.WITHDRAWN: set(),
@@ -58,6 +65,23 @@ def allowed_next(application: JoinApplication) -> set[str]:
     return TRANSITIONS[application.state]
 
 
+def _lock(application: JoinApplication, to: str) -> JoinApplication:
+    """Re-read the application under a row lock and refuse a transition its state does
+    not allow. A step submitted twice at once waits here for the first, then finds the
+    new state and is refused, so it never runs twice. Call it inside the transaction."""
+    application.refresh_from_db(from_queryset=JoinApplication.objects.select_for_update())
+    _refuse_unless_allowed(application, to)
+    return application
+
+
+def _refuse_unless_allowed(application: JoinApplication, to: str) -> None:
+    if to not in TRANSITIONS[application.state]:
+        raise TransitionRefused(
+            f"An application that is “{application.get_state_display()}” cannot become "
+            f"“{State(to).label}”."
+        )
+
+
 def _move(
     application: JoinApplication,
     to: str,
@@ -66,11 +90,7 @@ def _move(
     meeting=None,
     note: str = "",
 ) -> JoinApplication:
-    if to not in TRANSITIONS[application.state]:
-        raise TransitionRefused(
-            f"An application that is “{application.get_state_display()}” cannot become "
-            f"“{State(to).label}”."
-        )
+    _refuse_unless_allowed(application, to)
     ApplicationEvent.objects.create(
         application=application,
         from_state=application.state,
@@ -88,10 +108,26 @@ def _move(
 # The form ---------------------------------------------------------------------------
 
 
-def open_application_for(company_name: str) -> JoinApplication | None:
-    return JoinApplication.objects.filter(
-        company_name__iexact=company_name.strip(), state__in=JoinApplication.OPEN_STATES
-    ).first()
+#: The open states that block a new application of the same company. "Submitted" is not
+#: one of them: until its contact confirms the address, an application is only a claim
+#: that anyone could make with any company's name. Counting it would let a typo in the
+#: address, a lost mail or a stranger's fake application lock the company out (for good,
+#: as nobody can ever confirm it), while the real contact expects simply to apply again.
+#: Two unconfirmed applications may coexist; `confirm_email` lets only the first one
+#: confirmed count.
+BLOCKING_STATES = tuple(s for s in JoinApplication.OPEN_STATES if s != State.SUBMITTED)
+
+
+def open_application_for(
+    company_name: str, *, exclude: JoinApplication | None = None
+) -> JoinApplication | None:
+    """The company's application that counts (confirmed and still open), if any."""
+    applications = JoinApplication.objects.filter(
+        company_name__iexact=company_name.strip(), state__in=BLOCKING_STATES
+    )
+    if exclude is not None:
+        applications = applications.exclude(pk=exclude.pk)
+    return applications.first()
 
 
 def is_member_company(company_name: str) -> bool:
@@ -170,6 +206,15 @@ def confirm_email(*, token: str) -> JoinApplication:
         raise ValidationError("This confirmation link is not valid.")
     if application.state != State.SUBMITTED:
         return application  # a second click changes nothing
+    # Unconfirmed applications do not block one another (see BLOCKING_STATES): the
+    # checks of the form are made again now that this one would start to count.
+    if is_member_company(application.company_name):
+        raise ValidationError(f"{application.company_name} is already a member.")
+    if open_application_for(application.company_name, exclude=application):
+        raise ValidationError(
+            f"{application.company_name} has an open application already; "
+            "its coordinators carry it on."
+        )
     application.confirmed_at = timezone.now()
     # The company exists from here on as an applicant, so attendance can name it.
     application.company = _applicant_company(application)
@@ -202,6 +247,7 @@ def _applicant_company(application: JoinApplication) -> Company:
 def mark_participating(
     *, application: JoinApplication, actor: Person, note: str = ""
 ) -> JoinApplication:
+    _lock(application, State.PARTICIPATING)
     return _move(application, State.PARTICIPATING, actor=actor, note=note)
 
 
@@ -213,7 +259,14 @@ def record_desire(
     next Executive Board meeting is scheduled at once."""
     from meetings.models import Meeting, Series
 
-    if meeting.series.kind != Series.Kind.GENERAL or meeting.status == Meeting.Status.CANCELLED:
+    _lock(application, State.DESIRE_EXPRESSED)
+    if meeting is None:
+        raise ValidationError({"meeting": "Choose the General Meeting where it was said."})
+    if (
+        meeting.series.kind != Series.Kind.GENERAL
+        or meeting.status == Meeting.Status.CANCELLED
+        or meeting.starts_at > timezone.now()
+    ):
         raise ValidationError({"meeting": "Choose a General Meeting that took place."})
     application.desire_meeting = meeting
     _move(application, State.DESIRE_EXPRESSED, actor=actor, meeting=meeting, note=note)
@@ -242,42 +295,80 @@ def next_board_meeting(*, after: datetime.datetime):
 def schedule_welcome(*, application: JoinApplication, meeting, actor: Person) -> JoinApplication:
     """Invite the proposed executive representative to that board meeting and put the
     welcome on its agenda."""
-    from meetings import services as meeting_services
-    from meetings.models import Invitation, Series
+    from meetings.models import Invitation, Meeting, Series
 
+    _lock(application, State.WELCOME_SCHEDULED)
+    if meeting is None:
+        raise ValidationError({"meeting": "Choose the Executive Board meeting."})
     if meeting.series.kind != Series.Kind.BOARD:
         raise ValidationError({"meeting": "The welcome takes place at an Executive Board meeting."})
+    if meeting.status != Meeting.Status.SCHEDULED or meeting.starts_at <= timezone.now():
+        raise ValidationError(
+            {"meeting": "Choose an Executive Board meeting that is still to come."}
+        )
+    if application.welcome_meeting_id == meeting.pk:
+        raise ValidationError({"meeting": "The welcome is scheduled at that meeting already."})
     executive = application.executive
+    previous = application.welcome_meeting
     application.welcome_meeting = meeting
     _move(application, State.WELCOME_SCHEDULED, actor=actor, meeting=meeting)
+    item = f"Welcome of {application.company_name} (executive representative: {executive.name})"
+    if previous is not None and previous.starts_at > timezone.now():
+        # Moved to another meeting: the earlier one, still to come, no longer expects it.
+        Invitation.objects.filter(meeting=previous, email=executive.email).delete()
+        lines = previous.agenda.splitlines(keepends=True)
+        _save_agenda(
+            previous, "".join(line for line in lines if line.strip() != f"- {item}"), actor
+        )
     Invitation.objects.get_or_create(
         meeting=meeting,
         email=executive.email,
         defaults={"name": executive.name, "reason": f"Welcome of {application.company_name}"},
     )
-    item = f"Welcome of {application.company_name} (executive representative: {executive.name})"
     if item not in meeting.agenda:
-        current = meeting_services.latest_revision(meeting, "agenda")
         agenda = (meeting.agenda.rstrip() + "\n" if meeting.agenda.strip() else "") + f"- {item}\n"
-        meeting_services.save_note(
-            meeting=meeting,
-            field="agenda",
-            text=agenda,
-            author=actor,
-            base_revision_id=current.pk if current else None,
-        )
+        _save_agenda(meeting, agenda, actor)
     transaction.on_commit(lambda: send_board_invitation(application.pk))
     return application
+
+
+def _save_agenda(meeting, text: str, author: Person) -> None:
+    from meetings import services as meeting_services
+
+    current = meeting_services.latest_revision(meeting, "agenda")
+    meeting_services.save_note(
+        meeting=meeting,
+        field="agenda",
+        text=text,
+        author=author,
+        base_revision_id=current.pk if current else None,
+    )
 
 
 @transaction.atomic
 def welcome(*, application: JoinApplication, actor: Person, note: str = "") -> JoinApplication:
     """Welcomed at the board meeting: the company becomes a member, its delegates get
-    accounts (with a link to set a password) and their roles."""
+    accounts (with a link to set a password) and their roles.
+
+    Only once that meeting has started: the board welcomes the company, not the portal."""
+    from meetings.models import Meeting
+
+    _lock(application, State.WELCOMED)
     meeting = application.welcome_meeting
+    if meeting is None:
+        raise ValidationError("Schedule the welcome at an Executive Board meeting first.")
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError(
+            "The board meeting of the welcome was cancelled: schedule the welcome at another one."
+        )
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(
+            f"The welcome is at the board meeting of {meeting.starts_at:%d %b %Y, %H:%M} UTC: "
+            "record it once that meeting has taken place."
+        )
     _move(application, State.WELCOMED, actor=actor, meeting=meeting, note=note)
     company = application.company or _applicant_company(application)
-    day = (meeting.starts_at if meeting else timezone.now()).date()
+    day = meeting.starts_at.date()
     company.status = Company.Status.MEMBER
     company.joined_on = day
     company.left_on = None
@@ -309,6 +400,7 @@ def welcome(*, application: JoinApplication, actor: Person, note: str = "") -> J
 
 @transaction.atomic
 def decline(*, application: JoinApplication, actor: Person, reason: str) -> JoinApplication:
+    _lock(application, State.DECLINED)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the application is declined."})
     application.closed_reason = reason.strip()
@@ -319,6 +411,7 @@ def decline(*, application: JoinApplication, actor: Person, reason: str) -> Join
 def withdraw(
     *, application: JoinApplication, reason: str, actor: Person | None = None
 ) -> JoinApplication:
+    _lock(application, State.WITHDRAWN)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the application is withdrawn."})
     application.closed_reason = reason.strip()

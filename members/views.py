@@ -29,10 +29,23 @@ class RoleManagerRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
         return access_for(self.request.user).can_manage_roles
 
 
+HOME_MEETINGS = 5
+
+
 def home(request: HttpRequest) -> HttpResponse:
+    # The home page shows the next meetings of the meetings app.
+    from meetings.models import Meeting
+
+    next_meetings = (
+        Meeting.objects.visible_to(access_for(request.user))
+        .upcoming()
+        .exclude(status=Meeting.Status.CANCELLED)
+        .for_listing()[:HOME_MEETINGS]
+    )
     context = {
         "member_count": Company.objects.members().count(),
         "subteam_count": SubTeam.objects.filter(is_active=True).count(),
+        "next_meetings": list(next_meetings),
     }
     return render(request, "members/home.html", context)
 

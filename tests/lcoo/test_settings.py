@@ -4,10 +4,13 @@ import ast
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
+from django.http.request import validate_host
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -182,6 +185,62 @@ def test_compose_web_serves_gunicorn_on_published_port():
     assert "gunicorn lcoo.wsgi:application --bind 0.0.0.0:8000" in web["command"]
     assert "--no-control-socket" in web["command"]
     assert "/healthz" in " ".join(web["healthcheck"]["test"])
+
+
+def run_web_healthcheck(allowed_hosts: str | None) -> urllib.request.Request:
+    """Run the web service's health check command (python -c CODE) as the container
+    would, with urlopen replaced by a recorder; return the request it made."""
+    test = COMPOSE["services"]["web"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    sent = []
+    env = {} if allowed_hosts is None else {"ALLOWED_HOSTS": allowed_hosts}
+    with (
+        mock.patch.dict(os.environ, env, clear=True),
+        mock.patch("urllib.request.urlopen", lambda request, timeout: sent.append(request)),
+    ):
+        exec(test[3], {})  # noqa: S102 -- our own compose file, under test
+    (request,) = sent
+    return request
+
+
+@pytest.mark.parametrize(
+    "allowed_hosts",
+    ["portal.example.org", "portal.example.org,www.example.org", ".example.org", "*,127.0.0.1"],
+)
+def test_compose_web_healthcheck_sends_an_allowed_host(allowed_hosts):
+    request = run_web_healthcheck(allowed_hosts)
+    allowed = [h.strip() for h in allowed_hosts.split(",")]
+
+    assert request.full_url == "http://127.0.0.1:8000/healthz"
+    assert validate_host(request.get_header("Host"), allowed)
+    assert validate_host(request.get_header("Host"), ["portal.example.org"]) is (
+        allowed_hosts.startswith("portal.")
+    )
+
+
+def test_compose_web_healthcheck_host_with_the_compose_default():
+    default = COMPOSE["x-portal-env"]["ALLOWED_HOSTS"]  # ${ALLOWED_HOSTS:-…}
+    hosts = default.split(":-", 1)[1].rstrip("}")
+
+    request = run_web_healthcheck(hosts)
+
+    assert (hosts, request.get_header("Host")) == ("localhost,127.0.0.1", "localhost")
+    assert run_web_healthcheck(None).get_header("Host") == "localhost"
+
+
+@pytest.mark.django_db
+def test_healthz_answers_plain_http_under_production_settings(client, settings):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["portal.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    health = client.get("/healthz", HTTP_HOST="portal.example.org")
+    page = client.get("/tools/", HTTP_HOST="portal.example.org")
+    other_host = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+
+    assert (health.status_code, health.content) == (200, b"ok\n")
+    assert (page.status_code, page["Location"]) == (301, "https://portal.example.org/tools/")
+    assert other_host.status_code == 400
 
 
 def test_compose_worker_and_beat_run_the_celery_app():

@@ -5,13 +5,20 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings.models import Invitation
+from meetings.models import Attendance, Invitation, Meeting
 from members import joining
 from members.models import Company, JoinApplication, Person, Role
-from tests.factories import CompanyFactory, MeetingFactory, SeriesFactory, SlotFactory
+from tests.factories import (
+    CompanyFactory,
+    MeetingFactory,
+    PersonFactory,
+    SeriesFactory,
+    SlotFactory,
+)
 
 State = JoinApplication.State
 
@@ -71,7 +78,33 @@ def meetings_(db):
         ends_at=now + datetime.timedelta(days=30, hours=1),
         agenda="- Budget\n",
     )
-    return {"past_gm": past_gm, "next_gm": next_gm, "board": next_board}
+    return {
+        "general": general,
+        "board_series": board,
+        "past_gm": past_gm,
+        "next_gm": next_gm,
+        "board": next_board,
+    }
+
+
+def company_card(response, name: str) -> str:
+    """The card of one company on /members/."""
+    assert response.status_code == 200
+    cards = response.content.decode().split('<li class="card">')[1:]
+    (card,) = [c for c in cards if f">{name}</a></h2>" in c]
+    return card
+
+
+def act(client, url: str, data: dict) -> list[str]:
+    """Post a coordinator's action; the messages the page it redirects to shows."""
+    response = client.post(url, data, follow=True)
+    assert response.redirect_chain[0][1] == 302
+    assert response.status_code == 200
+    return [m.message for m in response.context["messages"]]
+
+
+def refusal(state, to) -> str:
+    return f"An application that is “{State(state).label}” cannot become “{State(to).label}”."
 
 
 def apply(client, django_capture_on_commit_callbacks, **overrides):
@@ -124,10 +157,10 @@ def test_application_walks_from_form_to_membership(
     client.force_login(coordinator)
     action = reverse("members:application-action", args=[application.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(action, {"action": "participating", "note": "Cody joined twice."})
+        act(client, action, {"action": "participating", "note": "Cody joined twice."})
         # 4. They said at a General Meeting that the company wants to join: the welcome
         # at the next board meeting is scheduled automatically.
-        client.post(action, {"action": "desire", "meeting": meetings_["past_gm"].pk})
+        act(client, action, {"action": "desire", "meeting": meetings_["past_gm"].pk})
     application.refresh_from_db()
     board = meetings_["board"]
     board.refresh_from_db()
@@ -141,17 +174,42 @@ def test_application_walks_from_form_to_membership(
     invitation = next(m for m in mail.outbox if m.to == ["ellen@acme.example.org"])
     assert "https://meet.example.org/board" in invitation.body
 
-    # 5. Welcomed at the board: a member, with accounts and roles.
+    # 5. Not before the board meeting took place: the board welcomes, not the portal.
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(action, {"action": "welcome"})
+        early = act(client, action, {"action": "welcome"})
+    application.refresh_from_db()
+    assert early == [
+        f"The welcome is at the board meeting of {board.starts_at:%d %b %Y, %H:%M} UTC: "
+        "record it once that meeting has taken place."
+    ]
+    assert application.state == State.WELCOME_SCHEDULED
+    assert Role.objects.filter(company=application.company).count() == 0
+
+    # 6. The board meeting takes place (its time moved back stands for the weeks going by),
+    # and the company is welcomed there: a member, with accounts and active roles.
+    held = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=2)
+    Meeting.objects.filter(pk=board.pk).update(
+        starts_at=held, ends_at=held + datetime.timedelta(hours=1), status="held"
+    )
+    board.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        welcomed = act(client, action, {"action": "welcome"})
     application.refresh_from_db()
     company = application.company
+    assert welcomed == ["Now: Welcomed: a member."]
     assert application.state == State.WELCOMED
-    assert (company.status, company.joined_on) == ("member", board.starts_at.date())
-    roles = sorted(Role.objects.filter(company=company).values_list("person__email", "kind"))
+    assert (company.status, company.joined_on) == ("member", held.date())
+    roles = sorted(
+        Role.objects.active().filter(company=company).values_list("person__email", "kind")
+    )
     assert roles == [
         ("cody@acme.example.org", "coordinator"),
         ("ellen@acme.example.org", "executive"),
+    ]
+    card = company_card(client.get(reverse("members:company-list")), "Acme Cloud")
+    assert re.findall(r'role-kind">([^<]+)</span>\s*<a href="/people/\d+/">([^<]+)</a>', card) == [
+        ("Coordinator:", "Cody Coord"),
+        ("Executive representative:", "Ellen Exec"),
     ]
     ellen = Person.objects.get(email="ellen@acme.example.org")
     assert not ellen.has_usable_password()
@@ -163,7 +221,9 @@ def test_application_walks_from_form_to_membership(
     )[1]
     client.logout()
     assert client.get(set_password, follow=True).status_code == 200
-    assert "Acme Cloud" in client.get(reverse("members:company-list")).content.decode()
+    # Anonymous visitors see the new member too; its people's profiles are private so far.
+    anonymous_card = company_card(client.get(reverse("members:company-list")), "Acme Cloud")
+    assert anonymous_card.count("a person whose profile is private") == 2
     states = [e.to_state for e in application.events.all()]
     assert states == [
         "submitted",
@@ -183,40 +243,265 @@ def test_application_walks_from_form_to_membership(
     assert len(contact_mail) == 6
 
 
-ILLEGAL = [
-    (State.SUBMITTED, joining.mark_participating),
-    (State.CONFIRMED, joining.welcome),
-    (State.PARTICIPATING, joining.welcome),
-    (State.DESIRE_EXPRESSED, joining.mark_participating),
-    (State.WELCOME_SCHEDULED, joining.mark_participating),
-    (State.WELCOMED, joining.mark_participating),
-    (State.DECLINED, joining.welcome),
-    (State.WITHDRAWN, joining.mark_participating),
+# The coordinators' actions and the state each one leads to.
+ACTIONS = {
+    "participating": State.PARTICIPATING,
+    "desire": State.DESIRE_EXPRESSED,
+    "schedule": State.WELCOME_SCHEDULED,
+    "welcome": State.WELCOMED,
+    "decline": State.DECLINED,
+    "withdraw": State.WITHDRAWN,
+}
+#: Every (state, action) pair the TRANSITIONS table forbids.
+FORBIDDEN = [
+    (state, action)
+    for state in State
+    for action, to in ACTIONS.items()
+    if to not in joining.TRANSITIONS[state]
 ]
 
 
+def take_step(action: str, application, actor, meetings_):
+    """Call the service behind an action, with arguments that are otherwise valid."""
+    if action == "participating":
+        return joining.mark_participating(application=application, actor=actor)
+    if action == "desire":
+        return joining.record_desire(
+            application=application, meeting=meetings_["past_gm"], actor=actor
+        )
+    if action == "schedule":
+        return joining.schedule_welcome(
+            application=application, meeting=meetings_["board"], actor=actor
+        )
+    if action == "welcome":
+        return joining.welcome(application=application, actor=actor)
+    if action == "decline":
+        return joining.decline(application=application, actor=actor, reason="Not now")
+    return joining.withdraw(application=application, actor=actor, reason="Not now")
+
+
+def test_forbidden_pairs_are_the_complement_of_the_table():
+    allowed = {(s, a) for s in State for a, to in ACTIONS.items() if to in joining.TRANSITIONS[s]}
+
+    assert len(FORBIDDEN) == 33
+    assert len(allowed) + len(FORBIDDEN) == len(State) * len(ACTIONS)
+    assert (State.WELCOMED, "decline") in FORBIDDEN
+    assert (State.WELCOME_SCHEDULED, "schedule") not in FORBIDDEN  # moving the welcome
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize(("state", "step"), ILLEGAL)
-def test_illegal_transitions_are_refused(state, step, coordinator):
+@pytest.mark.parametrize(("state", "action"), FORBIDDEN, ids=[f"{s}-{a}" for s, a in FORBIDDEN])
+def test_illegal_transitions_are_refused_by_the_service(state, action, coordinator, meetings_):
     application = make_application(state)
 
-    with pytest.raises(joining.TransitionRefused):
-        step(application=application, actor=coordinator)
+    with pytest.raises(joining.TransitionRefused) as refused:
+        take_step(action, application, coordinator, meetings_)
 
+    assert refused.value.messages == [refusal(state, ACTIONS[action])]
     assert JoinApplication.objects.get().state == state
-    assert application.events.count() == 1  # only "submitted"
+    assert list(application.events.values_list("to_state", flat=True)) == ["submitted"]
+    assert Invitation.objects.count() == 0
 
 
 @pytest.mark.django_db
-def test_desire_needs_a_general_meeting(coordinator, meetings_):
+@pytest.mark.parametrize(("state", "action"), FORBIDDEN, ids=[f"{s}-{a}" for s, a in FORBIDDEN])
+def test_illegal_transitions_are_refused_by_the_action_view(
+    state, action, client, coordinator, meetings_
+):
+    application = make_application(state)
+    client.force_login(coordinator)
+    meeting = {"desire": meetings_["past_gm"].pk, "schedule": meetings_["board"].pk}
+
+    shown = act(
+        client,
+        reverse("members:application-action", args=[application.pk]),
+        {"action": action, "meeting": meeting.get(action, ""), "note": "Not now"},
+    )
+
+    assert shown == [refusal(state, ACTIONS[action])]
+    assert JoinApplication.objects.get().state == state
+    assert list(application.events.values_list("to_state", flat=True)) == ["submitted"]
+    assert Invitation.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", [s for s in State if s != State.SUBMITTED])
+def test_confirmation_link_changes_nothing_after_submitted(state, client):
+    application = make_application(state)
+
+    response = client.post(
+        reverse("members:join-confirm", args=[joining.confirmation_token(application)])
+    )
+
+    assert response.status_code == 302
+    assert JoinApplication.objects.get().state == state
+    assert application.events.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("which", ["board", "next_gm", "cancelled_gm", None])
+def test_desire_needs_a_general_meeting_that_took_place(which, coordinator, meetings_):
+    cancelled = MeetingFactory(
+        series=meetings_["general"],
+        starts_at=timezone.now() - datetime.timedelta(days=17),
+        ends_at=timezone.now() - datetime.timedelta(days=17, hours=-1),
+        status="cancelled",
+    )
+    meeting = {"cancelled_gm": cancelled, None: None}.get(which) or meetings_.get(which)
     application = make_application(State.PARTICIPATING)
 
-    with pytest.raises(joining.ValidationError):
-        joining.record_desire(
-            application=application, meeting=meetings_["board"], actor=coordinator
+    with pytest.raises(ValidationError) as refused:
+        joining.record_desire(application=application, meeting=meeting, actor=coordinator)
+
+    assert refused.value.message_dict == {
+        "meeting": [
+            "Choose the General Meeting where it was said."
+            if which is None
+            else "Choose a General Meeting that took place."
+        ]
+    }
+    assert JoinApplication.objects.get().state == State.PARTICIPATING
+    assert JoinApplication.objects.get().desire_meeting is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("which", "message"),
+    [
+        ("past_board", "Choose an Executive Board meeting that is still to come."),
+        ("cancelled_board", "Choose an Executive Board meeting that is still to come."),
+        ("next_gm", "The welcome takes place at an Executive Board meeting."),
+        (None, "Choose the Executive Board meeting."),
+    ],
+)
+def test_schedule_welcome_needs_a_board_meeting_to_come(which, message, coordinator, meetings_):
+    now = timezone.now()
+    meetings_["past_board"] = MeetingFactory(
+        series=meetings_["board_series"],
+        starts_at=now - datetime.timedelta(days=40),
+        ends_at=now - datetime.timedelta(days=40, hours=-1),
+        status="held",
+    )
+    meetings_["cancelled_board"] = MeetingFactory(
+        series=meetings_["board_series"],
+        starts_at=now + datetime.timedelta(days=60),
+        ends_at=now + datetime.timedelta(days=60, hours=1),
+        status="cancelled",
+    )
+    application = make_application(State.DESIRE_EXPRESSED)
+
+    with pytest.raises(ValidationError) as refused:
+        joining.schedule_welcome(
+            application=application, meeting=meetings_.get(which), actor=coordinator
         )
 
-    assert JoinApplication.objects.get().state == State.PARTICIPATING
+    assert refused.value.message_dict == {"meeting": [message]}
+    assert JoinApplication.objects.get().state == State.DESIRE_EXPRESSED
+    assert Invitation.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("action", "which", "message"),
+    [
+        ("desire", "next_gm", "Choose a General Meeting that took place."),
+        ("desire", "board", "Choose a General Meeting that took place."),
+        ("desire", "", "Choose the General Meeting where it was said."),
+        ("schedule", "past_gm", "The welcome takes place at an Executive Board meeting."),
+        ("schedule", "", "Choose the Executive Board meeting."),
+    ],
+)
+def test_action_view_shows_the_services_refusal(
+    action, which, message, client, coordinator, meetings_
+):
+    state = State.PARTICIPATING if action == "desire" else State.DESIRE_EXPRESSED
+    application = make_application(state)
+    client.force_login(coordinator)
+
+    shown = act(
+        client,
+        reverse("members:application-action", args=[application.pk]),
+        {"action": action, "meeting": meetings_[which].pk if which else ""},
+    )
+
+    assert shown == [message]
+    assert JoinApplication.objects.get().state == state
+    assert application.events.count() == 1
+
+
+def scheduled_at(board, coordinator):
+    """An application whose welcome is scheduled at that board meeting."""
+    application = make_application(State.DESIRE_EXPRESSED)
+    return joining.schedule_welcome(application=application, meeting=board, actor=coordinator)
+
+
+@pytest.mark.django_db
+def test_welcome_refused_when_its_board_meeting_was_cancelled(coordinator, meetings_):
+    application = scheduled_at(meetings_["board"], coordinator)
+    Meeting.objects.filter(pk=meetings_["board"].pk).update(
+        status="cancelled", starts_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        joining.welcome(application=application, actor=coordinator)
+
+    assert refused.value.messages == [
+        "The board meeting of the welcome was cancelled: schedule the welcome at another one."
+    ]
+    assert JoinApplication.objects.get().state == State.WELCOME_SCHEDULED
+    assert Role.objects.count() == 1  # the coordinator's own
+
+
+@pytest.mark.django_db
+def test_welcome_moves_to_another_board_meeting(coordinator, meetings_):
+    first = meetings_["board"]
+    application = scheduled_at(first, coordinator)
+    later = MeetingFactory(
+        series=meetings_["board_series"],
+        starts_at=first.starts_at + datetime.timedelta(days=60),
+        ends_at=first.starts_at + datetime.timedelta(days=60, hours=1),
+    )
+
+    with pytest.raises(ValidationError) as same:
+        joining.schedule_welcome(application=application, meeting=first, actor=coordinator)
+    joining.schedule_welcome(application=application, meeting=later, actor=coordinator)
+
+    assert same.value.message_dict == {
+        "meeting": ["The welcome is scheduled at that meeting already."]
+    }
+    application.refresh_from_db()
+    first.refresh_from_db()
+    later.refresh_from_db()
+    assert application.welcome_meeting == later
+    assert list(Invitation.objects.values_list("meeting", "email")) == [
+        (later.pk, "ellen@acme.example.org")
+    ]
+    assert first.agenda == "- Budget\n"
+    assert later.agenda == "- Welcome of Acme Cloud (executive representative: Ellen)\n"
+    assert [e.to_state for e in application.events.all()] == [
+        "submitted",
+        "welcome-scheduled",
+        "welcome-scheduled",
+    ]
+
+
+@pytest.mark.django_db
+def test_welcome_twice_runs_once(coordinator, meetings_):
+    application = scheduled_at(meetings_["board"], coordinator)
+    Meeting.objects.filter(pk=meetings_["board"].pk).update(
+        starts_at=timezone.now() - datetime.timedelta(hours=1), status="held"
+    )
+    # Two requests, each with its own copy loaded before either ran.
+    first, second = (JoinApplication.objects.get(pk=application.pk) for _ in range(2))
+
+    joining.welcome(application=first, actor=coordinator)
+    with pytest.raises(joining.TransitionRefused) as refused:
+        joining.welcome(application=second, actor=coordinator)
+
+    assert refused.value.messages == [refusal(State.WELCOMED, State.WELCOMED)]
+    assert second.state == State.WELCOMED  # re-read under the lock
+    assert application.events.filter(to_state="welcomed").count() == 1
+    assert Role.objects.filter(company=first.company).count() == 2
 
 
 @pytest.mark.django_db
@@ -296,6 +581,57 @@ def test_rate_limit_per_client_address(client, django_capture_on_commit_callback
 
 
 @pytest.mark.django_db
+def test_rate_limit_ignores_forms_sent_back_with_errors(client, django_capture_on_commit_callbacks):
+    typos = [
+        client.post(reverse("members:join"), form_data(contact_email=f"typo{n}@")).status_code
+        for n in range(8)
+    ]
+    accepted = [
+        apply(client, django_capture_on_commit_callbacks, company_name=f"Company {n}").status_code
+        for n in range(6)
+    ]
+
+    assert typos == [400] * 8
+    assert accepted == [302, 302, 302, 302, 302, 429]
+    assert JoinApplication.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_rate_limit_counts_honeypot_hits(client, django_capture_on_commit_callbacks):
+    bots = [
+        client.post(reverse("members:join"), form_data(homepage="http://spam.example")).status_code
+        for _ in range(5)
+    ]
+
+    refused = apply(client, django_capture_on_commit_callbacks)
+
+    assert bots == [302] * 5
+    assert refused.status_code == 429
+    assert refused.context["form"].non_field_errors() == [
+        "Too many applications from your network in the last hour; try again later."
+    ]
+    assert JoinApplication.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_overlong_email_address_is_a_field_error(client):
+    # Valid in shape (labels of at most 63 characters), 260 characters long.
+    address = "a" * 65 + "@" + ".".join(["b" * 60] * 3) + ".example.org"
+    assert len(address) == 260
+
+    response = client.post(
+        reverse("members:join"),
+        form_data(contact_email=address, coordinator_email=address, executive_email=address),
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 400
+    for field in ("contact_email", "coordinator_email", "executive_email"):
+        assert errors[field] == ["Ensure this value has at most 254 characters (it has 260)."]
+    assert JoinApplication.objects.count() == 0
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
@@ -319,14 +655,69 @@ def test_bad_input_shows_field_error_and_saves_nothing(client, overrides, field,
 @pytest.mark.django_db
 def test_member_company_or_open_application_refused(client):
     CompanyFactory(name="Orange")
-    make_application(name="Acme Cloud")
+    make_application(State.CONFIRMED, name="Acme Cloud")
 
     member = client.post(reverse("members:join"), form_data(company_name="orange"))
     twice = client.post(reverse("members:join"), form_data(company_name="ACME cloud"))
 
-    assert "already a member" in member.content.decode()
-    assert "open application already" in twice.content.decode()
+    assert member.status_code == 400
+    assert member.context["form"].errors["company_name"] == ["This company is already a member."]
+    assert twice.status_code == 400
+    assert twice.context["form"].errors["company_name"] == [
+        "This company has an open application already."
+    ]
     assert JoinApplication.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("age", [datetime.timedelta(0), datetime.timedelta(days=8)])
+def test_unconfirmed_application_does_not_block_a_new_one(age, client):
+    assert datetime.timedelta(seconds=joining.CONFIRM_MAX_AGE) < datetime.timedelta(days=8)
+    unconfirmed = make_application(name="Acme Cloud")
+    JoinApplication.objects.filter(pk=unconfirmed.pk).update(submitted_at=timezone.now() - age)
+
+    again = client.post(reverse("members:join"), form_data(company_name="acme cloud"))
+
+    assert again.status_code == 302
+    assert sorted(JoinApplication.objects.values_list("company_name", "state")) == [
+        ("Acme Cloud", "submitted"),
+        ("acme cloud", "submitted"),
+    ]
+
+
+@pytest.mark.django_db
+def test_only_the_first_of_two_unconfirmed_applications_can_be_confirmed(client):
+    first = make_application(name="Acme Cloud")
+    second = make_application(name="ACME Cloud")
+
+    confirmed = client.post(
+        reverse("members:join-confirm", args=[joining.confirmation_token(second)])
+    )
+    refused = client.post(reverse("members:join-confirm", args=[joining.confirmation_token(first)]))
+
+    assert confirmed.status_code == 302
+    assert refused.status_code == 400
+    assert refused.context["error"] == (
+        "Acme Cloud has an open application already; its coordinators carry it on."
+    )
+    assert dict(JoinApplication.objects.values_list("pk", "state")) == {
+        first.pk: "submitted",
+        second.pk: "confirmed",
+    }
+
+
+@pytest.mark.django_db
+def test_confirmation_refused_once_the_company_is_a_member(client):
+    application = make_application(name="Acme Cloud")
+    CompanyFactory(name="Acme Cloud")
+
+    refused = client.post(
+        reverse("members:join-confirm", args=[joining.confirmation_token(application)])
+    )
+
+    assert refused.status_code == 400
+    assert refused.context["error"] == "Acme Cloud is already a member."
+    assert JoinApplication.objects.get().state == State.SUBMITTED
 
 
 @pytest.mark.django_db
@@ -406,3 +797,93 @@ def test_form_works_with_htmx_swap(client, django_capture_on_commit_callbacks):
 
     assert bad.status_code == 400
     assert 'id="join-form"' in bad.content.decode()
+
+
+def attended_section(body: str) -> str:
+    return body.split("<h2>General Meetings its people attended</h2>")[1].split("<h2>")[0]
+
+
+@pytest.mark.django_db
+def test_coordinators_view_lists_general_meetings_its_people_attended(
+    client, coordinator, meetings_
+):
+    application = make_application(State.CONFIRMED)
+    application.company = joining._applicant_company(application)  # as confirming does
+    application.save()
+    now = timezone.now().replace(microsecond=0)
+    gms = [
+        MeetingFactory(
+            series=meetings_["general"],
+            starts_at=now - datetime.timedelta(days=d),
+            ends_at=now - datetime.timedelta(days=d, hours=-1),
+            topic=f"GM {d} days ago",
+            status="held",
+        )
+        for d in (45, 31, 17)
+    ]
+    cody = PersonFactory(email="cody@acme.example.org", full_name="Cody")
+    # By a proposed delegate's account, as a guest naming the company, for the company.
+    Attendance.objects.create(meeting=gms[0], person=cody)
+    Attendance.objects.create(meeting=gms[1], guest_name="Gus", guest_company="ACME cloud")
+    Attendance.objects.create(meeting=gms[2], person=PersonFactory(), company=application.company)
+    Attendance.objects.create(meeting=gms[2], person=cody)  # twice at one: listed once
+    # Not listed: a board meeting, a General Meeting nobody of the company attended.
+    Attendance.objects.create(meeting=meetings_["board"], person=cody)
+    Attendance.objects.create(meeting=meetings_["past_gm"], person=PersonFactory())
+    client.force_login(coordinator)
+
+    body = client.get(reverse("members:application-detail", args=[application.pk])).content
+    section = attended_section(body.decode())
+
+    assert re.findall(r'<li><a href="([^"]+)">([^<]+)</a>, <time datetime="([^"]+)">', section) == [
+        (
+            m.get_absolute_url(),
+            f"General Meeting: {m.topic}",
+            m.starts_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        for m in gms
+    ]
+
+
+@pytest.mark.django_db
+def test_coordinators_view_says_when_no_attendance_is_recorded(client, coordinator, meetings_):
+    application = make_application(State.CONFIRMED)
+    client.force_login(coordinator)
+
+    body = client.get(reverse("members:application-detail", args=[application.pk])).content
+
+    assert attended_section(body.decode()).strip() == "<ul><li>None recorded yet.</li></ul>"
+
+
+@pytest.mark.django_db
+def test_status_page_shows_no_internal_notes(client, coordinator, meetings_):
+    application = make_application(State.CONFIRMED)
+    joining.mark_participating(
+        application=application, actor=coordinator, note="Internal: their CTO hesitates."
+    )
+    joining.decline(application=application, actor=coordinator, reason="Not an operator yet.")
+
+    body = client.get(reverse("members:join-status", args=[application.status_token]))
+    text = body.content.decode()
+
+    assert "Internal: their CTO hesitates." not in text
+    assert text.count("Not an operator yet.") == 1  # the reason, told to the applicant
+    assert "<strong>Declined</strong> — Not an operator yet." in text
+
+
+@pytest.mark.django_db
+def test_double_submitted_welcome_runs_once(client, coordinator, meetings_):
+    application = scheduled_at(meetings_["board"], coordinator)
+    Meeting.objects.filter(pk=meetings_["board"].pk).update(
+        starts_at=timezone.now() - datetime.timedelta(hours=1), status="held"
+    )
+    client.force_login(coordinator)
+    url = reverse("members:application-action", args=[application.pk])
+
+    first = act(client, url, {"action": "welcome"})
+    second = act(client, url, {"action": "welcome"})
+
+    assert first == ["Now: Welcomed: a member."]
+    assert second == [refusal(State.WELCOMED, State.WELCOMED)]
+    assert application.events.filter(to_state="welcomed").count() == 1
+    assert Role.objects.filter(company__name="Acme Cloud").count() == 2

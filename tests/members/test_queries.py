@@ -1,15 +1,21 @@
 """Public pages keep a constant number of queries however many companies and people exist."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import Role
 from tests.factories import (
     CompanyFactory,
+    MeetingFactory,
     PersonFactory,
     RoleFactory,
+    SeriesFactory,
+    SlotFactory,
     SubTeamMembershipFactory,
     ToolLinkFactory,
 )
@@ -34,7 +40,7 @@ def count_queries(client, url: str) -> int:
 
 # (url name, args, pinned maximum for an anonymous visitor)
 PAGES = [
-    ("members:home", [], 2),
+    ("members:home", [], 3),
     ("members:company-list", [], 3),
     ("members:subteam-list", [], 1),
     ("members:tool-list", [], 1),
@@ -91,3 +97,49 @@ def test_logged_in_company_list_queries_pinned(client, coordinator, django_asser
     # session, user, the user's roles (permissions), companies, their roles, former members
     with django_assert_max_num_queries(6):
         assert client.get(reverse("members:company-list")).status_code == 200
+
+
+def schedule(n: int) -> None:
+    """n upcoming meetings of each a public and a board series, each with a slot."""
+    for kind, audience in (("general", "public"), ("board", "board")):
+        series = SeriesFactory(kind=kind, audience=audience)
+        slot = SlotFactory(series=series)
+        for k in range(n):
+            start = timezone.now() + datetime.timedelta(days=k + 1)
+            MeetingFactory(
+                series=series,
+                slot=slot,
+                starts_at=start,
+                ends_at=start + datetime.timedelta(hours=1),
+            )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("meetings", [1, 12])
+def test_home_page_queries_pinned_with_one_or_many_meetings(
+    client, meetings, django_assert_max_num_queries
+):
+    schedule(meetings)
+
+    # companies, sub-teams, the next meetings with their series and slots
+    with django_assert_max_num_queries(3):
+        response = client.get(reverse("members:home"))
+
+    assert response.status_code == 200
+    assert len(response.context["next_meetings"]) == min(meetings, 5)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("meetings", [1, 12])
+def test_home_page_queries_pinned_for_an_executive(
+    client, executive, meetings, django_assert_max_num_queries
+):
+    schedule(meetings)
+    client.force_login(executive)
+
+    # session, user, the user's roles (permissions), then the three of the anonymous page
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("members:home"))
+
+    assert response.status_code == 200
+    assert len(response.context["next_meetings"]) == min(2 * meetings, 5)

@@ -51,3 +51,24 @@ def test_seed_demo_logins_work(client):
 
     assert response.status_code == 302
     assert client.get("/dashboard/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_seed_demo_staff_login_reaches_the_admin_after_setting_up_mfa(client, capsys, with_mfa):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    staff = Person.objects.get(email="staff@example.org")
+
+    logged_in = client.post(
+        "/accounts/login/", {"login": "staff@example.org", "password": "lcoo-demo-password"}
+    )
+    admin_without_mfa = client.get("/admin/")
+    with_mfa(staff)
+    admin_with_mfa = client.get("/admin/")
+
+    assert "  staff@example.org  — staff, the Django admin at /admin/" in out
+    assert (staff.is_staff, staff.is_superuser, staff.profile_public) == (True, True, False)
+    assert logged_in.status_code == 302
+    assert admin_without_mfa.status_code == 302
+    assert admin_without_mfa["Location"] == "/accounts/2fa/totp/activate/?next=%2Fadmin%2F"
+    assert admin_with_mfa.status_code == 200

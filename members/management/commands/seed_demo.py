@@ -59,7 +59,12 @@ PEOPLE = [
     ("exec.skt", "Seojun Kim", "sk-telecom", "Asia/Seoul", ["executive"]),
     ("contributor", "Rosa Lindqvist", None, "Europe/Stockholm", ["contributor"]),
     ("participant", "Sam Okonkwo", None, "Africa/Lagos", []),
+    ("staff", "Noor Haddad", None, "Europe/Berlin", []),
 ]
+
+#: Staff: the Django admin. RequireMFAMiddleware asks them, as chairs, for two-factor
+#: authentication at the first page after login.
+STAFF = {"staff"}
 
 SUB_TEAMS = [
     (
@@ -156,7 +161,9 @@ class Command(BaseCommand):
                     "full_name": full_name,
                     "company": companies.get(company_slug),
                     "time_zone": zone,
-                    "profile_public": local != "participant",
+                    "profile_public": local not in ("participant", "staff"),
+                    "is_staff": local in STAFF,
+                    "is_superuser": local in STAFF,
                 },
             )
             if created or not person.has_usable_password():
@@ -220,5 +227,9 @@ class Command(BaseCommand):
             ("executive representative, NTT", "exec.ntt"),
             ("contributor", "contributor"),
             ("participant without a role", "participant"),
+            (
+                "staff, the Django admin at /admin/ (asks to set up two-factor authentication)",
+                "staff",
+            ),
         ]:
             self.stdout.write(f"  {local}@example.org  — {label}")
