@@ -1,7 +1,11 @@
+import datetime
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef
+from django.forms.models import BaseInlineFormSet
 
 from .models import (
     ApplicationEvent,
@@ -16,8 +20,40 @@ from .models import (
 )
 
 
+class RoleInlineFormSet(BaseInlineFormSet):
+    """Each row's clean() checks the executive rule against saved roles; rows added or
+    changed together in one form must not clash with each other either."""
+
+    def clean(self) -> None:
+        super().clean()
+        executives = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or data.get("kind") != Role.Kind.EXECUTIVE:
+                continue
+            company = data.get("company") or (
+                self.instance if isinstance(self.instance, Company) else None
+            )
+            if company is None or data.get("starts_on") is None:
+                continue
+            executives.append((company.pk, data["starts_on"], data.get("ends_on")))
+        far = datetime.date.max
+        for n, (company, starts, ends) in enumerate(executives):
+            for other, other_starts, other_ends in executives[n + 1 :]:
+                if (
+                    company == other
+                    and starts <= (other_ends or far)
+                    and other_starts <= (ends or far)
+                ):
+                    raise ValidationError(
+                        "Two executive representatives of one company overlap here: "
+                        "a company has exactly one at a time."
+                    )
+
+
 class RoleInline(admin.TabularInline):
     model = Role
+    formset = RoleInlineFormSet
     fk_name = "person"
     extra = 0
     fields = ["kind", "company", "starts_on", "ends_on", "note"]
