@@ -74,56 +74,72 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database: the worker must share it.")
-    require_redis().flushdb()
+    redis = require_redis()
+    redis.flushdb()
     celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
 
     clean()
-    meeting = setup(args.recipients)
-    server = MailServer().start()
-    worker = CeleryWorker(email_port=server.port, concurrency=args.concurrency).start()
-    # The worker reads the database named by DATABASE_URL, not a test database.
+    servers: list[MailServer] = []
     try:
-        began = time.perf_counter()
-        decided = announcements.decide_due()
-        tasks.queue_senders(decided)
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            if not Delivery.objects.filter(meeting=meeting).exclude(status="sent").exists():
-                break
-            time.sleep(0.2)
-        elapsed = time.perf_counter() - began
-        while server.recorder.count() < decided and time.monotonic() < deadline:
-            time.sleep(0.1)
-        received = server.recorder.by_recipient()
-        copies = sum(len(v) for v in received.values())
-        lost = decided - len(received)
-        print(
-            f"worker: {decided} messages in {elapsed:.1f} s = {decided / elapsed:.0f} msg/s "
-            f"(concurrency {args.concurrency}), duplicates {copies - len(received)}, lost {lost}"
-        )
+        meeting = setup(args.recipients)
+        server = MailServer().start()
+        servers.append(server)
+        # The worker reads the database named by DATABASE_URL, not a test database.
+        worker = CeleryWorker(email_port=server.port, concurrency=args.concurrency)
+        try:
+            worker.start()
+            decided, elapsed = measure_worker(meeting, server, args.concurrency)
+        finally:
+            worker.stop()
+        floor_server = MailServer().start()
+        servers.append(floor_server)
+        measure_floor(meeting, floor_server, decided / elapsed)
     finally:
-        worker.stop()
+        for each in servers:
+            each.stop()
+        clean()
+        redis.flushdb()
 
-    # The floor: the same messages, built first, sent by one smtplib loop.
+
+def measure_worker(meeting: Meeting, server: MailServer, concurrency: int) -> tuple[int, float]:
+    began = time.perf_counter()
+    decided = announcements.decide_due()
+    tasks.queue_senders(decided)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if not Delivery.objects.filter(meeting=meeting).exclude(status="sent").exists():
+            break
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - began
+    while server.recorder.count() < decided and time.monotonic() < deadline:
+        time.sleep(0.1)
+    received = server.recorder.by_recipient()
+    copies = sum(len(v) for v in received.values())
+    lost = decided - len(received)
+    print(
+        f"worker: {decided} messages in {elapsed:.1f} s = {decided / elapsed:.0f} msg/s "
+        f"(concurrency {concurrency}), duplicates {copies - len(received)}, lost {lost}"
+    )
+    return decided, elapsed
+
+
+def measure_floor(meeting: Meeting, server: MailServer, worker_rate: float) -> None:
+    """The floor: the same messages, built first, sent by one smtplib loop."""
     rows = list(
         Delivery.objects.filter(meeting=meeting).select_related("meeting__series", "person")
     )
     renderer = announcements.MessageRenderer(rows)
     messages = [(row.recipient, renderer.raw(row)) for row in rows]
-    floor_server = MailServer().start()
     began = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", floor_server.port) as smtp:
+    with smtplib.SMTP("127.0.0.1", server.port) as smtp:
         for recipient, raw in messages:
             smtp.sendmail("portal@example.org", [recipient], raw)
     floor = time.perf_counter() - began
-    ratio = (decided / elapsed) / (len(messages) / floor)
+    rate = len(messages) / floor
     print(
         f"floor: smtplib loop, same {len(messages)} messages prebuilt: {floor:.1f} s = "
-        f"{len(messages) / floor:.0f} msg/s; the worker runs at {ratio:.2f} of the floor"
+        f"{rate:.0f} msg/s; the worker runs at {worker_rate / rate:.2f} of the floor"
     )
-    floor_server.stop()
-    server.stop()
-    clean()
 
 
 if __name__ == "__main__":

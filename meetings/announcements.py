@@ -7,6 +7,12 @@ and marks each row sent the moment the server accepted it. A row claimed by a wo
 that died is claimed again once its lease runs out; a row marked sent is never sent
 again. The one message in flight when a worker is killed may reach the server twice;
 it carries the same Message-ID both times, so mail clients show it once.
+
+Nothing is given up while the mail server is away or busy: a row waits, with a backoff
+that stops growing at half an hour, until the server takes it. A row fails for good
+only when the recipient's server refuses that recipient (a 5xx answer to RCPT TO). A
+row whose meeting was cancelled (but for the cancellation notice) or is over is
+superseded instead of sent.
 """
 
 from __future__ import annotations
@@ -36,7 +42,8 @@ logger = logging.getLogger(__name__)
 
 REMINDER_AHEAD = datetime.timedelta(hours=24)
 BATCH = 200
-MAX_ATTEMPTS = 8
+BACKOFF_CAP = datetime.timedelta(minutes=30)
+_ATTEMPTS_CEILING = 32767  # the column is a small integer; retrying goes on past it
 LIST_ID = "LCOO meetings <meetings.lcoo-portal>"
 _TO_PLACEHOLDER = "recipient@placeholder.invalid"
 _ID_PLACEHOLDER = "<message-id@placeholder.invalid>"
@@ -125,13 +132,18 @@ def plan_due(now: datetime.datetime) -> list[Planned]:
             for address, pk in _announcement_recipients(meeting)
         ]
 
-    # Updates: a change of time, place or agenda after the announcement.
+    # Updates: a change of time, place or agenda after the announcement. What everyone
+    # was told is the regular rounds' latest sequence: a resend to one person (a later
+    # round) tells only that person.
     changed = (
         upcoming.filter(Exists(announced), status=Meeting.Status.SCHEDULED)
         .annotate(
             told=Max(
                 "deliveries__sequence",
-                filter=Q(deliveries__kind__in=[Delivery.Kind.ANNOUNCEMENT, Delivery.Kind.UPDATE]),
+                filter=Q(
+                    deliveries__kind__in=[Delivery.Kind.ANNOUNCEMENT, Delivery.Kind.UPDATE],
+                    deliveries__round=0,
+                ),
             )
         )
         .filter(revision__gt=F("told"))
@@ -151,17 +163,24 @@ def plan_due(now: datetime.datetime) -> list[Planned]:
             for address, pk in _earlier_recipients(meeting)
         ]
 
-    # Reminders: a day ahead, to people who asked for them and may attend.
-    reminded = Delivery.objects.filter(meeting=OuterRef("pk"), kind=Delivery.Kind.REMINDER)
+    # Reminders: a day ahead, to people who asked for them and may attend, including
+    # those who opted in after the meeting's first reminders were decided. One per
+    # person and meeting (a database constraint), whatever changed since.
     for meeting in upcoming.filter(
-        ~Exists(reminded), status=Meeting.Status.SCHEDULED, starts_at__lte=now + REMINDER_AHEAD
+        status=Meeting.Status.SCHEDULED, starts_at__lte=now + REMINDER_AHEAD
     ):
+        reminded = set(
+            meeting.deliveries.filter(kind=Delivery.Kind.REMINDER, round=0).values_list(
+                "recipient", flat=True
+            )
+        )
         people = audience_people(meeting.series, meeting.starts_at.date()).filter(
             wants_reminders=True
         )
         planned += [
             Planned(meeting, Delivery.Kind.REMINDER, address.lower(), pk)
             for pk, address in people.values_list("pk", "email")
+            if address.lower() not in reminded
         ]
     return planned
 
@@ -170,6 +189,7 @@ def plan_due(now: datetime.datetime) -> list[Planned]:
 def decide_due(now: datetime.datetime | None = None) -> int:
     """Create the Delivery rows of every message due at `now`. Returns how many."""
     now = now or timezone.now()
+    supersede_stale(now)
     planned = plan_due(now)
     if not planned:
         return 0
@@ -232,6 +252,24 @@ def resend(
 # Sending ----------------------------------------------------------------------------
 
 
+def _stale(now: datetime.datetime) -> Q:
+    """Rows no longer worth sending: news of a meeting that is off, or over."""
+    called_off = Q(meeting__status=Meeting.Status.CANCELLED) & ~Q(kind=Delivery.Kind.CANCELLATION)
+    return called_off | Q(meeting__ends_at__lte=now)
+
+
+def supersede_stale(now: datetime.datetime | None = None) -> int:
+    """Mark superseded every unsent row of a cancelled meeting (its cancellation notice
+    goes instead) and of a meeting that is over. Returns how many."""
+    now = now or timezone.now()
+    stale = Delivery.objects.filter(
+        Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
+    ).filter(_stale(now))
+    return Delivery.objects.filter(pk__in=stale.values("pk")).update(
+        status=Delivery.Status.SUPERSEDED, claimed_until=None
+    )
+
+
 def claim(limit: int = BATCH, now: datetime.datetime | None = None) -> list[Delivery]:
     """Take up to `limit` sendable rows for this worker, for the length of a lease."""
     now = now or timezone.now()
@@ -240,8 +278,9 @@ def claim(limit: int = BATCH, now: datetime.datetime | None = None) -> list[Deli
     )
     with transaction.atomic():
         ids = list(
-            Delivery.objects.select_for_update(skip_locked=True)
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(sendable)
+            .exclude(_stale(now))
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )
@@ -261,6 +300,7 @@ class DeliverResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    superseded: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -271,8 +311,8 @@ class DeliverResult:
 def deliver_pending(*, limit: int = BATCH, now: datetime.datetime | None = None) -> DeliverResult:
     """Send one batch of due rows over one SMTP connection."""
     now = now or timezone.now()
+    result = DeliverResult(superseded=supersede_stale(now))
     rows = claim(limit, now)
-    result = DeliverResult()
     if not rows:
         return result
     renderer = MessageRenderer(rows)
@@ -280,6 +320,7 @@ def deliver_pending(*, limit: int = BATCH, now: datetime.datetime | None = None)
     try:
         connection.open()
     except (OSError, smtplib.SMTPException) as error:
+        # Down, refusing connections, too slow, or busy (421): the whole batch waits.
         _retry_later(rows, error, result, now)
         return result
     sender = connection.prep_address(settings.DEFAULT_FROM_EMAIL)
@@ -291,13 +332,25 @@ def deliver_pending(*, limit: int = BATCH, now: datetime.datetime | None = None)
                     smtp.sendmail(sender, [row.recipient], renderer.raw(row))
                 else:  # a development backend (console, memory)
                     connection.send_messages([renderer.message(row)])
-            except (OSError, smtplib.SMTPServerDisconnected) as error:
+            except smtplib.SMTPRecipientsRefused as error:
+                if refused_for_good(error):
+                    _fail(row, error, result)
+                else:
+                    _retry_later([row], error, result, now)
+                continue
+            except smtplib.SMTPServerDisconnected as error:
                 # The connection is gone: this and the rest of the batch wait for a retry.
                 _retry_later(rows[index:], error, result, now)
                 break
             except smtplib.SMTPException as error:
+                # A temporary answer (4xx), or one about the message or the sender rather
+                # than the recipient: try again later, as long as it takes.
                 _retry_later([row], error, result, now)
                 continue
+            except OSError as error:
+                # The same, from the socket (SMTPException is an OSError too: it comes first).
+                _retry_later(rows[index:], error, result, now)
+                break
             Delivery.objects.filter(pk=row.pk).update(
                 status=Delivery.Status.SENT, sent_at=timezone.now(), attempts=row.attempts + 1
             )
@@ -310,19 +363,40 @@ def deliver_pending(*, limit: int = BATCH, now: datetime.datetime | None = None)
     return result
 
 
+def refused_for_good(error: smtplib.SMTPRecipientsRefused) -> bool:
+    """The server refused the recipient with a permanent (5xx) answer to RCPT TO."""
+    codes = [code for code, _ in error.recipients.values()]
+    return bool(codes) and all(500 <= code < 600 for code in codes)
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def _fail(row: Delivery, error: Exception, result: DeliverResult) -> None:
+    message = _describe(error)
+    result.errors.append(message)
+    result.failed += 1
+    logger.warning("Mail to %s refused for good: %s", row.recipient, message)
+    Delivery.objects.filter(pk=row.pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.FAILED,
+        attempts=min(row.attempts + 1, _ATTEMPTS_CEILING),
+        last_error=message,
+        claimed_until=None,
+    )
+
+
 def _retry_later(
     rows: Iterable[Delivery], error: Exception, result: DeliverResult, now: datetime.datetime
 ) -> None:
-    message = f"{type(error).__name__}: {error}"[:500]
+    """Back to pending, to be tried again after the backoff: never given up."""
+    message = _describe(error)
     result.errors.append(message)
     for row in rows:
-        attempts = row.attempts + 1
-        if attempts >= MAX_ATTEMPTS:
-            status, result.failed = Delivery.Status.FAILED, result.failed + 1
-        else:
-            status, result.retried = Delivery.Status.PENDING, result.retried + 1
+        attempts = min(row.attempts + 1, _ATTEMPTS_CEILING)
+        result.retried += 1
         Delivery.objects.filter(pk=row.pk, status=Delivery.Status.SENDING).update(
-            status=status,
+            status=Delivery.Status.PENDING,
             attempts=attempts,
             last_error=message,
             claimed_until=None,
@@ -331,9 +405,9 @@ def _retry_later(
 
 
 def backoff(attempts: int) -> datetime.timedelta:
-    """The base delay (30 s), then twice as long on every attempt, at most two hours."""
+    """The base delay (30 s), then twice as long on every attempt, at most half an hour."""
     base = datetime.timedelta(seconds=settings.DELIVERY_BACKOFF_SECONDS)
-    return min(base * 2 ** max(attempts - 1, 0), datetime.timedelta(hours=2))
+    return min(base * 2 ** min(max(attempts - 1, 0), 20), BACKOFF_CAP)
 
 
 def pending_count(now: datetime.datetime | None = None) -> int:

@@ -448,7 +448,10 @@ class Delivery(models.Model):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
+        #: Refused for good by the recipient's server (5xx); nothing else ends a row unsent.
         FAILED = "failed", "Failed"
+        #: Never sent, and never will be: its meeting was cancelled or is over.
+        SUPERSEDED = "superseded", "Superseded"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -480,6 +483,13 @@ class Delivery(models.Model):
             models.UniqueConstraint(
                 fields=["meeting", "kind", "recipient", "sequence", "round"],
                 name="delivery_once",
+            ),
+            # One reminder per person and meeting, whatever changed since: deciding
+            # reminders again (for people who opted in later) adds only the missing ones.
+            models.UniqueConstraint(
+                fields=["meeting", "recipient"],
+                condition=Q(kind="reminder", round=0),
+                name="delivery_one_reminder",
             ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]

@@ -28,10 +28,15 @@ def send_pending_deliveries(self, *, limit: int = announcements.BATCH) -> dict:
         countdown = announcements.backoff(self.request.retries + 1).total_seconds()
         logger.warning("Mail delivery will be retried in %ss: %s", countdown, result.errors[-1])
         raise self.retry(countdown=countdown)
-    if result.sent == limit:
+    if result.claimed == limit:
         # A full batch: there may be more waiting.
         send_pending_deliveries.delay(limit=limit)
-    return {"sent": result.sent, "retried": result.retried, "failed": result.failed}
+    return {
+        "sent": result.sent,
+        "retried": result.retried,
+        "failed": result.failed,
+        "superseded": result.superseded,
+    }
 
 
 def queue_senders(pending: int, limit: int = announcements.BATCH) -> int:

@@ -52,6 +52,32 @@ def worker_database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def service_env(*, email_port: int) -> dict[str, str]:
+    """The environment of a process that shares this test's database, Redis db 15 and
+    SMTP server: a Celery worker, or `manage.py` run as cron would."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.celery_settings",
+        "DATABASE_URL": worker_database_url(),
+        "CELERY_BROKER_URL": REDIS_URL,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(email_port),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def start_manage_py(*args: str, email_port: int) -> subprocess.Popen:
+    """`python manage.py ARGS` in its own process; read its output with communicate()."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=service_env(email_port=email_port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 class CeleryWorker:
     """`celery -A lcoo worker` in its own process group, so SIGKILL takes all of it."""
 
@@ -62,15 +88,7 @@ class CeleryWorker:
         self.log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
 
     def start(self, timeout: float = 30) -> CeleryWorker:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.celery_settings",
-            "DATABASE_URL": worker_database_url(),
-            "CELERY_BROKER_URL": REDIS_URL,
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(self.email_port),
-            "PYTHONPATH": str(ROOT),
-        }
+        env = service_env(email_port=self.email_port)
         command = [
             sys.executable, "-m", "celery", "-A", "lcoo", "worker",
             "--pool", "prefork", "--concurrency", str(self.concurrency),
@@ -92,9 +110,15 @@ class CeleryWorker:
         raise AssertionError(f"the Celery worker did not start:\n{self.tail()}")
 
     def kill(self) -> None:
-        """SIGKILL to the whole worker: the main process and its pool children."""
+        """SIGKILL to the whole worker: the main process and its pool children. Returns
+        once every process of the group is gone, so nothing of it writes any more."""
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _group_running(self.process.pid):
+            if time.monotonic() > deadline:
+                raise AssertionError("processes of the killed worker are still running")
+            time.sleep(0.02)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -107,6 +131,18 @@ class CeleryWorker:
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _group_running(pgid: int) -> bool:
+    """Whether a process of this group still runs (a zombie runs no code; Linux /proc)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _ppid, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError):
+            continue
+        if int(group) == pgid and state != "Z":
+            return True
+    return False
 
 
 def wait_until(predicate, *, timeout: float, interval: float = 0.2, every=None) -> bool:

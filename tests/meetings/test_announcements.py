@@ -1,15 +1,22 @@
 """Announcements, reminders, updates and cancellations, delivered to a real SMTP server."""
 
 import datetime
+import socket
+import zoneinfo
 
+import icalendar
 import pytest
 import vobject
+from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from meetings import announcements, services
-from meetings.models import Delivery
-from members.models import Role
+from lcoo.celery import app as celery_app
+from meetings import announcements, services, tasks
+from meetings.ical import uid_for
+from meetings.models import Delivery, Meeting
+from members.models import Person, Role
 from tests.factories import (
     CompanyFactory,
     MeetingFactory,
@@ -18,6 +25,7 @@ from tests.factories import (
     SeriesFactory,
     SlotFactory,
 )
+from tests.mailserver import Recorder
 
 UTC = datetime.UTC
 START = datetime.datetime(2030, 3, 5, 13, 0, tzinfo=UTC)  # a Tuesday, 14:00 in Paris
@@ -244,9 +252,14 @@ def test_smtp_server_down_then_back_delivers_once(group, mail_server):
 
 
 @pytest.mark.django_db
-def test_backoff_doubles_and_is_capped():
+def test_backoff_doubles_and_is_capped_at_half_an_hour():
     assert [announcements.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
-    assert announcements.backoff(20) == datetime.timedelta(hours=2)
+    assert [announcements.backoff(n).total_seconds() for n in (6, 7, 20, 32767)] == [
+        960,
+        1800,
+        1800,
+        1800,
+    ]
 
 
 @pytest.mark.django_db
@@ -318,6 +331,7 @@ def test_board_announcement_goes_to_executives_with_link(db, mail_server):
     RoleFactory(person=exec_, company=company, kind=Role.Kind.EXECUTIVE)
     RoleFactory(person=PersonFactory(email="coord@example.org"), company=company)
     board = SeriesFactory(
+        name="Executive Board",
         kind="board",
         audience="board",
         cadence="explicit",
@@ -331,3 +345,617 @@ def test_board_announcement_goes_to_executives_with_link(db, mail_server):
     received = mail_server.recorder.received
     assert [r.envelope_to for r in received] == [["exec@example.org"]]
     assert "https://meet.example.org/b" in received[0].message.get_body(("plain",)).get_content()
+
+
+# Reading what was delivered ----------------------------------------------------------
+
+LINK = "https://meet.example.org/gm"
+LIST = "user-committee@lists.example.org"
+
+
+def calendar_of(message) -> icalendar.Calendar:
+    part = next(p for p in message.iter_attachments() if p.get_content_type() == "text/calendar")
+    return icalendar.Calendar.from_ical(part.get_payload(decode=True))
+
+
+def event_of(calendar: icalendar.Calendar) -> icalendar.Event:
+    (event,) = calendar.walk("VEVENT")
+    return event
+
+
+def decoded_text(message) -> str:
+    """Every part of the message as the reader sees it (whatever its transfer encoding)."""
+    return "".join(
+        part.get_payload(decode=True).decode() for part in message.walk() if not part.is_multipart()
+    )
+
+
+def messages_by_recipient(mail_server) -> dict[str, list]:
+    result: dict[str, list] = {}
+    for item in mail_server.recorder.received:
+        result.setdefault(item.envelope_to[0], []).append(item.message)
+    return result
+
+
+def subjects_by_recipient(mail_server) -> dict[str, list[str]]:
+    return {
+        rcpt: [m["Subject"] for m in messages]
+        for rcpt, messages in messages_by_recipient(mail_server).items()
+    }
+
+
+class RefusingRecorder(Recorder):
+    """A mail server that answers RCPT TO as told for some addresses."""
+
+    def __init__(self, answers: dict[str, str]):
+        super().__init__()
+        self.answers = answers
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        answer = self.answers.get(address.lower())
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def silent_port():
+    """A port that takes connections and never says a word: a hung mail server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield sock.getsockname()[1]
+
+
+# Nothing is given up while the server is away -----------------------------------------
+
+
+@pytest.mark.django_db
+def test_mail_server_away_for_hours_keeps_rows_pending_with_capped_backoff(group, mail_server):
+    mail_server.stop()
+    announcements.decide_due(DUE)
+    now, retried, delays = DUE, [], []
+
+    for _ in range(12):  # more than an hour of attempts, past any old limit
+        retried.append(announcements.deliver_pending(now=now).retried)
+        later = Delivery.objects.order_by("next_attempt_at").first().next_attempt_at
+        delays.append((later - now).total_seconds())
+        now = later
+    waiting = sorted(Delivery.objects.values_list("recipient", "status", "attempts"))
+    mail_server.start()
+    back = announcements.deliver_pending(now=now)
+
+    assert retried == [3] * 12
+    assert delays == [30, 60, 120, 240, 480, 960, 1800, 1800, 1800, 1800, 1800, 1800]
+    assert now - DUE == datetime.timedelta(hours=3, minutes=31, seconds=30)
+    assert waiting == [
+        ("carl@example.org", "pending", 12),
+        ("cora@example.org", "pending", 12),
+        (LIST, "pending", 12),
+    ]
+    assert (back.sent, back.failed) == (3, 0)
+    assert {r: len(ids) for r, ids in mail_server.recorder.by_recipient().items()} == {
+        "carl@example.org": 1,
+        "cora@example.org": 1,
+        LIST: 1,
+    }
+
+
+@pytest.mark.django_db
+def test_mail_server_that_never_answers_times_out_and_rows_wait(group, settings, silent_port):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": silent_port, "timeout": 0.3},
+        }
+    }
+    announcements.decide_due(DUE)
+
+    result = announcements.deliver_pending(now=DUE)
+
+    assert (result.sent, result.retried, result.failed) == (0, 3, 0)
+    assert set(Delivery.objects.values_list("status", "attempts", "last_error")) == {
+        ("pending", 1, "SMTPServerDisconnected: Connection unexpectedly closed: timed out")
+    }
+
+
+@pytest.mark.django_db
+def test_permanent_refusal_fails_that_recipient_and_a_temporary_one_waits(group, mail_server):
+    refusing = RefusingRecorder(
+        {
+            "cora@example.org": "550 5.1.1 No such user here",
+            "carl@example.org": "450 4.2.1 Mailbox busy, try later",
+        }
+    )
+    mail_server.stop()
+    mail_server.recorder = refusing
+    mail_server.start()
+    announcements.decide_due(DUE)
+
+    first = announcements.deliver_pending(now=DUE)
+    second = announcements.deliver_pending(now=DUE + datetime.timedelta(seconds=30))
+    del refusing.answers["carl@example.org"]  # Carl's mailbox takes mail again
+    third = announcements.deliver_pending(now=DUE + datetime.timedelta(seconds=90))
+    fourth = announcements.deliver_pending(now=DUE + datetime.timedelta(days=1))
+
+    counts = [(r.sent, r.retried, r.failed) for r in (first, second, third, fourth)]
+    assert counts == [(1, 1, 1), (0, 1, 0), (1, 0, 0), (0, 0, 0)]
+    assert sorted(Delivery.objects.values_list("recipient", "status", "attempts")) == [
+        ("carl@example.org", "sent", 3),
+        ("cora@example.org", "failed", 1),
+        (LIST, "sent", 1),
+    ]
+    assert Delivery.objects.get(recipient="cora@example.org").last_error == (
+        "SMTPRecipientsRefused: {'cora@example.org': (550, b'5.1.1 No such user here')}"
+    )
+    assert {r: len(ids) for r, ids in refusing.by_recipient().items()} == {
+        "carl@example.org": 1,
+        LIST: 1,
+    }
+
+
+# What everyone was told ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_resend_to_one_after_a_time_change_keeps_the_update_for_everyone(group, mail_server):
+    run_due(DUE)
+    meeting = group["meeting"]
+    services.update_meeting(
+        meeting=meeting,
+        starts_at=START + datetime.timedelta(hours=2),
+        duration_minutes=60,
+        topic="",
+        conference_link="",
+    )
+    announcements.resend(
+        meeting=meeting,
+        kind="announcement",
+        recipient="cora@example.org",
+        now=DUE + datetime.timedelta(minutes=10),
+    )
+
+    run_due(DUE + datetime.timedelta(hours=1))
+
+    assert sorted(
+        Delivery.objects.filter(kind="update").values_list("recipient", "sequence", "round")
+    ) == [("carl@example.org", 1, 0), ("cora@example.org", 1, 0), (LIST, 1, 0)]
+    assert subjects_by_recipient(mail_server) == {
+        "carl@example.org": [
+            "General Meeting — Tue 05 Mar 2030 08:00 EST",
+            "Changed: General Meeting — Tue 05 Mar 2030 10:00 EST",
+        ],
+        "cora@example.org": [
+            "General Meeting — Tue 05 Mar 2030 22:00 JST",
+            "General Meeting — Wed 06 Mar 2030 00:00 JST",
+            "Changed: General Meeting — Wed 06 Mar 2030 00:00 JST",
+        ],
+        LIST: [
+            "General Meeting — Tue 05 Mar 2030 14:00 CET",
+            "Changed: General Meeting — Tue 05 Mar 2030 16:00 CET",
+        ],
+    }
+
+
+# The .ics attachment is the feeds' event -----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_ics_attachment_event_equals_the_feeds_event(client, group, mail_server):
+    run_due(DUE)
+    meeting = Meeting.objects.get(pk=group["meeting"].pk)
+    mails = {r.envelope_to[0]: r.message for r in mail_server.recorder.received}
+    feed = client.get(reverse("meetings:series-feed", args=[group["series"].slug]))
+    client.force_login(group["people"]["cora"])
+    download = client.get(reverse("meetings:event-ics", args=[meeting.pk]))
+
+    to_list, to_cora = calendar_of(mails[LIST]), calendar_of(mails["cora@example.org"])
+    from_feed = icalendar.Calendar.from_ical(feed.content)
+    from_download = icalendar.Calendar.from_ical(download.content)
+    event = event_of(to_cora)
+    assert (feed.status_code, download.status_code) == (200, 200)
+    # The list gets what an anonymous reader of the feed gets; Cora what she downloads.
+    assert event_of(to_list).to_ical() == event_of(from_feed).to_ical()
+    assert event.to_ical() == event_of(from_download).to_ical()
+    assert [tz.to_ical() for tz in to_cora.walk("VTIMEZONE")] == [
+        tz.to_ical() for tz in from_feed.walk("VTIMEZONE")
+    ]
+    assert (str(event["UID"]), event["SEQUENCE"], str(event["STATUS"])) == (
+        uid_for(meeting),
+        0,
+        "CONFIRMED",
+    )
+    assert (event["DTSTART"].params["TZID"], event["DTEND"].params["TZID"]) == (
+        "Europe/Paris",
+        "Europe/Paris",
+    )
+    assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (
+        START,
+        START + datetime.timedelta(hours=1),
+    )
+    # Written as the slot's wall-clock time in its zone, as the feeds write it.
+    assert (event["DTSTART"].to_ical(), event["DTEND"].to_ical()) == (
+        b"20300305T140000",
+        b"20300305T150000",
+    )
+    assert (str(to_cora["METHOD"]), str(to_list["METHOD"])) == ("PUBLISH", "PUBLISH")
+
+
+@pytest.mark.django_db
+def test_cancellation_ics_event_equals_the_feeds_cancelled_event(client, group, mail_server):
+    run_due(DUE)
+    services.cancel_meeting(meeting=group["meeting"], reason="Public holiday")
+    run_due(DUE + datetime.timedelta(hours=1))
+    meeting = Meeting.objects.get(pk=group["meeting"].pk)
+
+    notice = messages_by_recipient(mail_server)[LIST][-1]
+    feed = client.get(reverse("meetings:series-feed", args=[group["series"].slug]))
+    calendar = calendar_of(notice)
+    event = event_of(calendar)
+
+    assert event.to_ical() == event_of(icalendar.Calendar.from_ical(feed.content)).to_ical()
+    assert (
+        str(calendar["METHOD"]),
+        str(event["UID"]),
+        event["SEQUENCE"],
+        str(event["STATUS"]),
+    ) == (
+        "CANCEL",
+        uid_for(meeting),
+        1,
+        "CANCELLED",
+    )
+
+
+@pytest.mark.django_db
+def test_update_after_a_time_change_carries_the_meetings_revision(group, mail_server):
+    run_due(DUE)
+    services.update_meeting(
+        meeting=group["meeting"],
+        starts_at=START + datetime.timedelta(hours=2),
+        duration_minutes=60,
+        topic="",
+        conference_link="",
+    )
+    run_due(DUE + datetime.timedelta(hours=1))
+    meeting = Meeting.objects.get(pk=group["meeting"].pk)
+
+    update = messages_by_recipient(mail_server)["cora@example.org"][-1]
+    calendar = calendar_of(update)
+    event = event_of(calendar)
+
+    assert meeting.revision == 1
+    assert (str(calendar["METHOD"]), event["SEQUENCE"], event.decoded("DTSTART")) == (
+        "PUBLISH",
+        meeting.revision,
+        START + datetime.timedelta(hours=2),
+    )
+    row = Delivery.objects.get(kind="update", recipient="cora@example.org")
+    assert (update["Message-ID"], row.sequence) == (row.message_id, meeting.revision)
+    assert f"{meeting.uid}.update.1." in update["Message-ID"]
+
+
+# The conference link, only where it may go ----------------------------------------------
+
+
+def link_places(message, link: str = LINK) -> tuple[bool, str | None, bool]:
+    """(in the HTML part, the .ics LOCATION, anywhere in the message at all)"""
+    html = message.get_body(("html",)).get_content()
+    location = event_of(calendar_of(message)).get("LOCATION")
+    return (f'href="{link}"' in html, location and str(location), link in decoded_text(message))
+
+
+@pytest.mark.django_db
+def test_conference_link_in_html_and_ics_only_for_people_allowed(group, mail_server):
+    run_due(DUE)
+
+    mails = {r.envelope_to[0]: r.message for r in mail_server.recorder.received}
+
+    assert {rcpt: link_places(message) for rcpt, message in mails.items()} == {
+        "carl@example.org": (True, LINK, True),
+        "cora@example.org": (True, LINK, True),
+        LIST: (False, None, False),
+    }
+    # Eve (an executive) and Pat (no role) are outside a General Meeting's audience.
+    assert "eve@example.org" not in mails
+    assert "pat@example.org" not in mails
+
+
+@pytest.mark.django_db
+def test_update_to_someone_who_left_the_audience_carries_no_link(db, mail_server):
+    company = CompanyFactory(name="Intel")
+    executive = PersonFactory(email="exec@example.org")
+    role = RoleFactory(person=executive, company=company, kind=Role.Kind.EXECUTIVE)
+    board = SeriesFactory(
+        name="Executive Board",
+        kind="board",
+        audience="board",
+        cadence="explicit",
+        announce_days_ahead=14,
+        conference_link="https://meet.example.org/board",
+        mailing_list="board@lists.example.org",
+    )
+    meeting = MeetingFactory(
+        series=board,
+        slot=SlotFactory(series=board, zone="Europe/Paris"),
+        starts_at=START,
+        ends_at=START + datetime.timedelta(hours=1),
+    )
+    run_due(START - datetime.timedelta(days=10))
+    # The executive representative steps down before the meeting moves.
+    Role.objects.filter(pk=role.pk).update(
+        ends_on=django_settings_today() - datetime.timedelta(days=1)
+    )
+    services.update_meeting(
+        meeting=meeting,
+        starts_at=START + datetime.timedelta(hours=1),
+        duration_minutes=60,
+        topic="",
+        conference_link="",
+    )
+
+    run_due(START - datetime.timedelta(days=9))
+
+    link = "https://meet.example.org/board"
+    assert {
+        rcpt: [(m["Subject"], link_places(m, link)) for m in messages]
+        for rcpt, messages in messages_by_recipient(mail_server).items()
+    } == {
+        "exec@example.org": [
+            ("Executive Board — Tue 05 Mar 2030 13:00 UTC", (True, link, True)),
+            ("Changed: Executive Board — Tue 05 Mar 2030 14:00 UTC", (False, None, False)),
+        ],
+        "board@lists.example.org": [
+            ("Executive Board — Tue 05 Mar 2030 14:00 CET", (False, None, False)),
+            ("Changed: Executive Board — Tue 05 Mar 2030 15:00 CET", (False, None, False)),
+        ],
+    }
+
+
+def django_settings_today() -> datetime.date:
+    from members.models import today
+
+    return today()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("where", ["meeting", "series"])
+def test_changed_conference_link_sends_an_update_with_the_new_link(group, mail_server, where):
+    run_due(DUE)
+    new_link = "https://meet.example.org/new-room"
+    meeting, series = group["meeting"], group["series"]
+    if where == "meeting":
+        services.update_meeting(
+            meeting=meeting,
+            starts_at=START,
+            duration_minutes=60,
+            topic="",
+            conference_link=new_link,
+        )
+    else:
+        series.conference_link = new_link
+        series.save()
+        services.series_link_changed(series=series, now=DUE)
+
+    run_due(DUE + datetime.timedelta(hours=1))
+
+    updates = {
+        rcpt: (
+            messages[-1]["Subject"].split(":")[0],
+            event_of(calendar_of(messages[-1]))["SEQUENCE"],
+            link_places(messages[-1], new_link),
+        )
+        for rcpt, messages in messages_by_recipient(mail_server).items()
+    }
+    assert updates == {
+        "carl@example.org": ("Changed", 1, (True, new_link, True)),
+        "cora@example.org": ("Changed", 1, (True, new_link, True)),
+        LIST: ("Changed", 1, (False, None, False)),
+    }
+
+
+# Resending, reminders, cancellations --------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_resend_to_everyone_sends_each_recipient_a_new_message(
+    client, group, mail_server, django_capture_on_commit_callbacks
+):
+    run_due(DUE)
+    client.force_login(group["people"]["carl"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("meetings:deliveries", args=[group["meeting"].pk]),
+            {"kind": "announcement", "recipient": ""},
+        )
+
+    received = mail_server.recorder.by_recipient()
+    assert response.status_code == 302
+    assert {rcpt: (len(ids), len(set(ids))) for rcpt, ids in received.items()} == {
+        "carl@example.org": (2, 2),
+        "cora@example.org": (2, 2),
+        LIST: (2, 2),
+    }
+    assert sorted(Delivery.objects.filter(round=1).values_list("recipient", "status")) == [
+        ("carl@example.org", "sent"),
+        ("cora@example.org", "sent"),
+        (LIST, "sent"),
+    ]
+
+
+@pytest.mark.django_db
+def test_opting_in_on_the_profile_form_brings_the_next_reminder(client, group, mail_server):
+    carl = group["people"]["carl"]
+    client.force_login(carl)
+
+    response = client.post(
+        reverse("members:profile"),
+        {"full_name": carl.full_name, "time_zone": "America/New_York", "wants_reminders": "on"},
+    )
+    run_due(START - datetime.timedelta(hours=20))
+
+    reminders = [
+        (r.envelope_to, r.message["Subject"])
+        for r in mail_server.recorder.received
+        if r.message["Subject"].startswith("Reminder:")
+    ]
+    assert response.status_code == 302
+    assert Person.objects.get(pk=carl.pk).wants_reminders is True
+    assert reminders == [
+        (["carl@example.org"], "Reminder: General Meeting — Tue 05 Mar 2030 08:00 EST")
+    ]
+
+
+@pytest.mark.django_db
+def test_reminders_are_decided_again_for_people_who_opt_in_later(group, mail_server):
+    cora, carl = group["people"]["cora"], group["people"]["carl"]
+    Person.objects.filter(pk=cora.pk).update(wants_reminders=True)
+    run_due(START - datetime.timedelta(hours=20))
+    Person.objects.filter(pk=carl.pk).update(wants_reminders=True)
+    run_due(START - datetime.timedelta(hours=19))
+    services.update_meeting(  # a new SEQUENCE: still one reminder each
+        meeting=group["meeting"],
+        starts_at=START + datetime.timedelta(minutes=30),
+        duration_minutes=60,
+        topic="",
+        conference_link="",
+    )
+
+    run_due(START - datetime.timedelta(hours=18))
+
+    assert sorted(
+        Delivery.objects.filter(kind="reminder").values_list("recipient", "sequence", "status")
+    ) == [("carl@example.org", 0, "sent"), ("cora@example.org", 0, "sent")]
+    reminded = [
+        r.envelope_to[0]
+        for r in mail_server.recorder.received
+        if r.message["Subject"].startswith("Reminder:")
+    ]
+    assert reminded == ["cora@example.org", "carl@example.org"]
+
+
+@pytest.mark.django_db
+def test_database_keeps_one_reminder_per_person_and_meeting(group):
+    meeting = group["meeting"]
+    Delivery.objects.create(
+        meeting=meeting, kind="reminder", recipient="cora@example.org", sequence=0
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Delivery.objects.create(
+            meeting=meeting, kind="reminder", recipient="cora@example.org", sequence=1
+        )
+    Delivery.objects.create(  # a resend is a new round, and allowed
+        meeting=meeting, kind="reminder", recipient="cora@example.org", sequence=1, round=1
+    )
+
+    assert Delivery.objects.filter(kind="reminder").count() == 2
+
+
+@pytest.mark.django_db
+def test_meeting_cancelled_while_its_announcement_waits_sends_only_the_cancellation(
+    group, mail_server
+):
+    mail_server.stop()
+    run_due(DUE)  # decided, but the mail server is away
+    services.cancel_meeting(meeting=group["meeting"], reason="Public holiday")
+    mail_server.start()
+
+    run_due(DUE + datetime.timedelta(hours=1))
+
+    assert sorted(Delivery.objects.values_list("kind", "recipient", "status")) == [
+        ("announcement", "carl@example.org", "superseded"),
+        ("announcement", "cora@example.org", "superseded"),
+        ("announcement", LIST, "superseded"),
+        ("cancellation", "carl@example.org", "sent"),
+        ("cancellation", "cora@example.org", "sent"),
+        ("cancellation", LIST, "sent"),
+    ]
+    assert subjects_by_recipient(mail_server) == {
+        "carl@example.org": ["Cancelled: General Meeting — Tue 05 Mar 2030 08:00 EST"],
+        "cora@example.org": ["Cancelled: General Meeting — Tue 05 Mar 2030 22:00 JST"],
+        LIST: ["Cancelled: General Meeting — Tue 05 Mar 2030 14:00 CET"],
+    }
+
+
+@pytest.mark.django_db
+def test_sender_supersedes_waiting_mail_of_a_meeting_cancelled_since(group, mail_server):
+    mail_server.stop()
+    announcements.decide_due(DUE)
+    announcements.deliver_pending(now=DUE)
+    services.cancel_meeting(meeting=group["meeting"], reason="Public holiday")
+    mail_server.start()
+
+    # A worker's retry comes before the next decision run.
+    result = announcements.deliver_pending(now=DUE + datetime.timedelta(minutes=1))
+
+    assert (result.superseded, result.claimed) == (3, 0)
+    assert mail_server.recorder.count() == 0
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"superseded"}
+
+
+@pytest.mark.django_db
+def test_mail_still_waiting_when_its_meeting_is_over_is_superseded(group, mail_server):
+    mail_server.stop()
+    announcements.decide_due(DUE)
+    announcements.deliver_pending(now=DUE)
+    mail_server.start()
+
+    result = announcements.deliver_pending(now=START + datetime.timedelta(hours=1))
+
+    assert (result.superseded, result.claimed) == (3, 0)
+    assert mail_server.recorder.count() == 0
+
+
+# The rotation and the schedule --------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_run_due_jobs_extends_every_series_over_its_horizon(capsys):
+    series = SeriesFactory(
+        name="Rotating General Meeting",
+        kind="general",
+        cadence="weekly",
+        interval=2,
+        anchor=datetime.date(2026, 1, 5),
+        horizon_months=3,
+    )
+    SlotFactory(series=series, weekday=1, local_time=datetime.time(14), zone="Europe/Paris")
+    at = datetime.datetime(2030, 1, 1, tzinfo=UTC)
+
+    call_command("run_due_jobs", "--at", at.isoformat())
+    call_command("run_due_jobs", "--at", at.isoformat())
+
+    # Every other Tuesday from the anchor's week, 14:00 in Paris, over three months.
+    paris, horizon = zoneinfo.ZoneInfo("Europe/Paris"), datetime.datetime(2030, 4, 1, tzinfo=UTC)
+    tuesdays = (datetime.date(2026, 1, 6) + datetime.timedelta(weeks=2 * k) for k in range(120))
+    expected = [
+        moment
+        for day in tuesdays
+        if at < (moment := datetime.datetime.combine(day, datetime.time(14), paris)) < horizon
+    ]
+    assert list(series.meetings.order_by("starts_at").values_list("starts_at", flat=True)) == [
+        m.astimezone(UTC) for m in expected
+    ]
+    assert len(expected) == 7
+    assert capsys.readouterr().out.splitlines() == [
+        "7 meetings created; 0 messages decided; 0 sent, 0 to retry, 0 failed, 0 superseded",
+        "0 meetings created; 0 messages decided; 0 sent, 0 to retry, 0 failed, 0 superseded",
+    ]
+
+
+def test_beat_schedule_extends_rotations_daily_and_sends_mail_every_five_minutes():
+    schedule = django_settings.CELERY_BEAT_SCHEDULE
+
+    assert {name: (entry["task"], entry["schedule"]) for name, entry in schedule.items()} == {
+        "extend-rotations": ("meetings.tasks.extend_rotations", 24 * 3600),
+        "announcements-and-reminders": ("meetings.tasks.decide_and_send", 5 * 60),
+    }
+    assert celery_app.conf.beat_schedule == schedule
+    assert {entry["task"] for entry in schedule.values()} <= set(celery_app.tasks)
+    assert (tasks.extend_rotations.name, tasks.decide_and_send.name) == (
+        "meetings.tasks.extend_rotations",
+        "meetings.tasks.decide_and_send",
+    )

@@ -4,7 +4,10 @@ Slow by nature (worker processes start and die here): marked `slow`; CI runs the
 """
 
 import datetime
+import re
+import time
 
+import icalendar
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
@@ -12,15 +15,17 @@ from django.utils import timezone
 
 from lcoo.celery import app as celery_app
 from meetings import announcements, tasks
-from meetings.models import Delivery
+from meetings.ical import uid_for
+from meetings.models import Delivery, Meeting
 from members.models import Person
 from tests.factories import MeetingFactory, SeriesFactory, SlotFactory
-from tests.mailserver import MailServer, free_port
+from tests.mailserver import MailServer, Received, free_port
 from tests.services import (
     REDIS_URL,
     CeleryWorker,
     require_postgresql,
     require_redis,
+    start_manage_py,
     wait_until,
 )
 
@@ -103,7 +108,17 @@ def nudge() -> None:
     tasks.send_pending_deliveries.delay()
 
 
-def test_worker_killed_mid_fan_out_loses_nothing_and_duplicates_nothing(broker, workers):
+def calendar_facts(received: Received) -> tuple[str, str, int]:
+    """(METHOD, UID, SEQUENCE) of the message's .ics attachment, read with icalendar."""
+    part = next(
+        p for p in received.message.iter_attachments() if p.get_content_type() == "text/calendar"
+    )
+    calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+    (event,) = calendar.walk("VEVENT")
+    return str(calendar["METHOD"]), str(event["UID"]), int(event["SEQUENCE"])
+
+
+def test_worker_killed_mid_fan_out_loses_nothing_and_resends_nothing_marked_sent(broker, workers):
     meeting = forum_meeting(2000)
     server = MailServer().start()
     try:
@@ -113,33 +128,52 @@ def test_worker_killed_mid_fan_out_loses_nothing_and_duplicates_nothing(broker, 
 
         reached = wait_until(lambda: server.recorder.count() >= 500, timeout=60)
         worker.kill()
-        at_kill = server.recorder.count()
+        # The worker is gone, so this is the state it left: marked sent, or leased and
+        # maybe in flight (sent, not yet marked), or still pending.
+        at_kill = dict(meeting.deliveries.values_list("recipient", "status"))
+        marked = {rcpt for rcpt, status in at_kill.items() if status == Delivery.Status.SENT}
+        in_flight = {rcpt for rcpt, status in at_kill.items() if status == Delivery.Status.SENDING}
+        received_at_kill = server.recorder.count()
         assert reached, worker.tail()
-        assert at_kill < decided, "the fan-out finished before the kill: nothing was tested"
+        assert received_at_kill < decided, "the fan-out finished before the kill"
+        assert in_flight, "the kill fell between two batches: nothing was in flight"
 
         restarted = workers(server.port)
         done = wait_until(all_sent, timeout=120, every=nudge)
         assert done, restarted.tail()
-        wait_until(lambda: server.recorder.count() >= decided, timeout=10)
-
         received = server.recorder.by_recipient()
-        distinct = {rcpt: set(ids) for rcpt, ids in received.items()}
-        copies = sum(len(ids) for ids in received.values())
+        copies = {rcpt: len(ids) for rcpt, ids in received.items()}
+        twice = {rcpt for rcpt, count in copies.items() if count > 1}
         print(
-            f"\nkill drill: {at_kill} delivered before SIGKILL, {len(distinct)} recipients "
-            f"reached, {copies - len(distinct)} extra copies of in-flight messages"
+            f"\nkill drill: {received_at_kill} received before SIGKILL, {len(marked)} rows "
+            f"marked sent and {len(in_flight)} in flight at the kill; {len(twice)} of those "
+            f"in flight reached the server twice"
         )
-        assert len(distinct) == decided
-        assert {len(ids) for ids in distinct.values()} == {1}
-        # Only a message in flight at the kill can arrive twice: one per pool process.
-        assert copies - len(distinct) <= 2
+
+        assert set(received) == set(at_kill)
+        assert len(received) == decided
+        assert {len(set(ids)) for ids in received.values()} == {1}
+        # A row marked sent is never sent again, nor is one that was still pending.
+        assert {copies[rcpt] for rcpt in marked} == {1}
+        assert {copies[rcpt] for rcpt in set(at_kill) - in_flight} == {1}
+        # Only a message in flight (accepted by the server, not yet marked) at the kill
+        # arrives twice: at most one extra copy, and one per pool process of the worker.
+        assert twice <= in_flight
+        assert max(copies.values()) <= 2
+        assert len(twice) <= worker.concurrency <= announcements.BATCH
+        assert len(in_flight) <= announcements.BATCH * worker.concurrency
         assert meeting.deliveries.filter(status="sent").count() == decided
+        assert calendar_facts(server.recorder.received[-1]) == (
+            "PUBLISH",
+            uid_for(meeting),
+            meeting.revision,
+        )
     finally:
         server.stop()
 
 
 def test_smtp_down_retried_then_delivered_once(broker, workers):
-    forum_meeting(5)
+    meeting = forum_meeting(5)
     port = free_port()
     workers(port)  # no SMTP server on that port yet
 
@@ -158,24 +192,39 @@ def test_smtp_down_retried_then_delivered_once(broker, workers):
         assert "ConnectionRefusedError" in Delivery.objects.first().last_error
         assert {len(ids) for ids in received.values()} == {1}
         assert len(received) == 6
+        assert {calendar_facts(item) for item in server.recorder.received} == {
+            ("PUBLISH", uid_for(meeting), 0)
+        }
     finally:
         server.stop()
 
 
-def test_deciding_twice_through_the_worker_sends_once(broker, workers):
-    forum_meeting(20)
+def test_run_due_jobs_twice_beside_a_worker_sends_each_message_once(broker, workers):
+    meeting = forum_meeting(20)
     server = MailServer().start()
     try:
         workers(server.port)
 
-        tasks.decide_and_send.delay()
-        tasks.decide_and_send.delay()
-        wait_until(lambda: server.recorder.count() >= 21, timeout=60)
-        wait_until(all_sent, timeout=10)
+        # Two cron runs at once, and the worker nudged as beat would: all race for the rows.
+        runs = [start_manage_py("run_due_jobs", email_port=server.port) for _ in range(2)]
+        while any(run.poll() is None for run in runs):
+            nudge()
+            time.sleep(0.3)
+        outputs = [run.communicate(timeout=60) for run in runs]
+        delivered = wait_until(all_sent, timeout=30, every=nudge)
         received = server.recorder.by_recipient()
+        decided = sorted(
+            int(re.search(r"(\d+) messages decided", out).group(1)) for out, _ in outputs
+        )
 
-        assert len(received) == 21
-        assert {len(ids) for ids in received.values()} == {1}
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        assert delivered
+        assert decided == [0, 21]
         assert Delivery.objects.count() == 21
+        assert len(received) == 21
+        assert {len(ids) for ids in received.values()} == {1}  # raw copies, not just distinct
+        assert {calendar_facts(item) for item in server.recorder.received} == {
+            ("PUBLISH", uid_for(meeting), Meeting.objects.get(pk=meeting.pk).revision)
+        }
     finally:
         server.stop()

@@ -80,9 +80,12 @@ class Command(BaseCommand):
             total.sent += result.sent
             total.retried += result.retried
             total.failed += result.failed
-            if result.claimed == 0 or result.sent == 0:
+            total.superseded += result.superseded
+            # Rows retried are not due again before their backoff; stop when a batch
+            # brought nothing but retries (the mail server is away).
+            if result.claimed == 0 or result.sent + result.failed == 0:
                 break
         self.stdout.write(
             f"{created} meetings created; {decided} messages decided; {total.sent} sent, "
-            f"{total.retried} to retry, {total.failed} failed"
+            f"{total.retried} to retry, {total.failed} failed, {total.superseded} superseded"
         )
