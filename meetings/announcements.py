@@ -102,11 +102,22 @@ def _announcement_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
 
 
 def _earlier_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
-    """Everyone who was told of the meeting: they must hear of its changes."""
-    rows = meeting.deliveries.filter(kind=Delivery.Kind.ANNOUNCEMENT, round=0).values_list(
-        "recipient", "person_id"
+    """Everyone who was told of the meeting and may still see it: they must hear of its
+    changes. Someone who has lost that right since (an executive representative who
+    stepped down, a closed account) hears nothing more of it: an update carries the
+    agenda."""
+    told = dict(
+        meeting.deliveries.filter(kind=Delivery.Kind.ANNOUNCEMENT, round=0).values_list(
+            "recipient", "person_id"
+        )
     )
-    return list(dict(rows).items())
+    people = list(Person.objects.filter(pk__in={pk for pk in told.values() if pk}, is_active=True))
+    access = compute_access_many(people, meeting.starts_at.date())
+    return [
+        (address, pk)
+        for address, pk in told.items()
+        if pk is None or (pk in access and access[pk].can_see_meeting(meeting))
+    ]
 
 
 def plan_due(now: datetime.datetime) -> list[Planned]:
