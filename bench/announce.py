@@ -71,6 +71,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=10000)
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument(
+        "--kill-after",
+        type=int,
+        default=0,
+        help="SIGKILL the worker once this many messages arrived, then start a new one "
+        "(the failure drill); 0: no kill.",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database: the worker must share it.")
@@ -85,12 +92,15 @@ def main() -> None:
         server = MailServer().start()
         servers.append(server)
         # The worker reads the database named by DATABASE_URL, not a test database.
-        worker = CeleryWorker(email_port=server.port, concurrency=args.concurrency)
+        workers = [CeleryWorker(email_port=server.port, concurrency=args.concurrency)]
         try:
-            worker.start()
-            decided, elapsed = measure_worker(meeting, server, args.concurrency)
+            workers[0].start()
+            decided, elapsed = measure_worker(
+                meeting, server, args.concurrency, kill_after=args.kill_after, workers=workers
+            )
         finally:
-            worker.stop()
+            for worker in workers:
+                worker.stop()
         floor_server = MailServer().start()
         servers.append(floor_server)
         measure_floor(meeting, floor_server, decided / elapsed)
@@ -101,24 +111,46 @@ def main() -> None:
         redis.flushdb()
 
 
-def measure_worker(meeting: Meeting, server: MailServer, concurrency: int) -> tuple[int, float]:
+def measure_worker(
+    meeting: Meeting,
+    server: MailServer,
+    concurrency: int,
+    *,
+    kill_after: int = 0,
+    workers: list[CeleryWorker],
+) -> tuple[int, float]:
     began = time.perf_counter()
     decided = announcements.decide_due()
     tasks.queue_senders(decided)
     deadline = time.monotonic() + 600
+    killed_at = None
     while time.monotonic() < deadline:
+        if kill_after and killed_at is None and server.recorder.count() >= kill_after:
+            workers[-1].kill()
+            killed_at = server.recorder.count()
+            replacement = CeleryWorker(email_port=server.port, concurrency=concurrency)
+            workers.append(replacement)
+            replacement.start()
+            # What beat does every few minutes: queue senders for what is still pending.
+            tasks.queue_senders(announcements.pending_count())
         if not Delivery.objects.filter(meeting=meeting).exclude(status="sent").exists():
             break
         time.sleep(0.2)
     elapsed = time.perf_counter() - began
     while server.recorder.count() < decided and time.monotonic() < deadline:
         time.sleep(0.1)
+    time.sleep(1)  # a late duplicate would arrive now
     received = server.recorder.by_recipient()
     copies = sum(len(v) for v in received.values())
+    distinct = {rcpt: len(set(ids)) for rcpt, ids in received.items()}
     lost = decided - len(received)
+    if killed_at is not None:
+        print(f"worker SIGKILLed after {killed_at} messages had arrived; a new one took over")
     print(
         f"worker: {decided} messages in {elapsed:.1f} s = {decided / elapsed:.0f} msg/s "
-        f"(concurrency {concurrency}), duplicates {copies - len(received)}, lost {lost}"
+        f"(concurrency {concurrency}), lost {lost}, recipients with more than one message "
+        f"{sum(1 for n in distinct.values() if n > 1)}, raw duplicate copies "
+        f"{copies - len(received)}"
     )
     return decided, elapsed
 

@@ -8,6 +8,7 @@ import math
 
 from celery import shared_task
 from django.db import transaction
+from kombu.exceptions import OperationalError
 
 from . import announcements, services
 
@@ -43,8 +44,18 @@ def queue_senders(pending: int, limit: int = announcements.BATCH) -> int:
     """Queue enough sender tasks for `pending` rows, once the deciding transaction commits."""
     tasks = min(math.ceil(pending / limit), 50)
     for _ in range(tasks):
-        transaction.on_commit(lambda: send_pending_deliveries.delay(limit=limit))
+        transaction.on_commit(lambda: _queue_sender(limit))
     return tasks
+
+
+def _queue_sender(limit: int) -> None:
+    # The rows are in the database whatever happens here: with the broker away, the
+    # beat's next decide_and_send once it is back (or run_due_jobs) sends them. A
+    # coordinator's click must not fail for that.
+    try:
+        send_pending_deliveries.delay(limit=limit)
+    except OperationalError as error:
+        logger.warning("Broker unavailable, mail waits in the database: %s", error)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
