@@ -255,3 +255,11 @@ def test_compose_worker_and_beat_run_the_celery_app():
             "postgres": {"condition": "service_healthy"},
             "redis": {"condition": "service_healthy"},
         }
+
+
+def test_compose_requires_a_real_mail_relay():
+    # Production refuses the console mail backend (Django's deploy check mail.E001), and
+    # the compose file runs no mail server of its own: the relay must be named.
+    env = COMPOSE["x-portal-env"]
+
+    assert env["EMAIL_HOST"].startswith("${EMAIL_HOST:?")
