@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .models import Agreement
 
@@ -26,7 +27,9 @@ class AgreementFeed(Feed):
         return f"{item.title} ({item.get_status_display().lower()})"
 
     def item_description(self, item: Agreement) -> str:
-        return item.summary
+        # Atom1Feed writes <summary type="html">: readers render it as HTML. The summary
+        # is plain text, so it goes in escaped and shows as typed.
+        return escape(item.summary)
 
     def item_link(self, item: Agreement) -> str:
         return item.get_absolute_url()

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import admin_login, views
 
 admin.site.site_header = "LCOO Portal administration"
 admin.site.site_title = "LCOO Portal admin"
+# Staff log in through allauth, which asks for their second factor.
+admin.site.login = admin_login.login
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -3,38 +3,27 @@
 import json
 
 import pytest
+from django.http import HttpResponseForbidden
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import PASSWORD
 from tests.lcoo.test_settings import PRODUCTION_ENV, run_manage
 
-PORTAL_NAMESPACES = ("members", "meetings", "agreements")
+from .test_permission_matrix import GET, requests
 
 
-def portal_routes() -> list[tuple[str, str]]:
-    """(name, route) of every URL of the portal's own apps."""
-
-    def walk(patterns, prefix="", namespace=None):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                yield from walk(
-                    pattern.url_patterns,
-                    prefix + str(pattern.pattern),
-                    pattern.namespace or namespace,
-                )
-            elif isinstance(pattern, URLPattern) and namespace in PORTAL_NAMESPACES:
-                yield f"{namespace}:{pattern.name}", prefix + str(pattern.pattern)
-
-    return sorted(walk(get_resolver().url_patterns))
+def csrf_failure(request, reason=""):
+    """The CSRF failure view for these tests: a 403 that says it is one."""
+    return HttpResponseForbidden(f"CSRF refused: {reason}")
 
 
-def concrete(route: str) -> str:
-    """A URL for a route, with placeholder values: CSRF is checked before the view runs."""
-    for converter, value in [("<int:pk>", "1"), ("<slug:slug>", "x"), ("<str:token>", "t"),
-                             ("<str:field>", "notes"), ("<str:kind>", "general")]:  # fmt: skip
-        route = route.replace(converter, value)
-    return "/" + route
+@pytest.fixture
+def csrf_marked(settings):
+    settings.CSRF_FAILURE_VIEW = "tests.security.test_hardening.csrf_failure"
+
+
+def refused_for_csrf(response) -> bool:
+    return response.status_code == 403 and response.content.startswith(b"CSRF refused: ")
 
 
 def test_production_cookies_and_hsts():
@@ -81,24 +70,46 @@ def test_security_headers_on_pages(client):
 
 
 @pytest.mark.django_db
-def test_every_portal_url_refuses_a_post_without_csrf_token(chair, with_mfa):
+def test_every_url_refuses_a_post_without_csrf_token(chair, with_mfa, world, csrf_marked):
     client = Client(enforce_csrf_checks=True)
     client.force_login(with_mfa(chair))
-    routes = portal_routes()
+    # Every URL of the URL configuration (the permission matrix has them all).
+    urls = sorted({url for _label, _name, url, _row in requests(GET, world)})
 
-    accepted = [
-        name for name, route in routes if client.post(concrete(route), {}).status_code != 403
-    ]
+    accepted = {}
+    for url in urls:
+        response = client.post(url, {})
+        if not refused_for_csrf(response):
+            accepted[url] = response.status_code
 
-    assert len(routes) > 40
-    assert accepted == []
+    assert len(urls) > 200
+    assert accepted == {}
 
 
 @pytest.mark.django_db
-def test_login_and_reset_forms_refuse_posts_without_csrf_token(participant):
+def test_login_and_reset_forms_refuse_posts_without_csrf_token(participant, csrf_marked):
     client = Client(enforce_csrf_checks=True)
 
     login = client.post("/accounts/login/", {"login": participant.email, "password": PASSWORD})
     reset = client.post("/accounts/password/reset/", {"email": participant.email})
 
-    assert (login.status_code, reset.status_code) == (403, 403)
+    assert (refused_for_csrf(login), refused_for_csrf(reset)) == (True, True)
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_login_and_reset_forms_accept_posts_with_csrf_token(participant, csrf_marked):
+    client = Client(enforce_csrf_checks=True)
+    client.get("/accounts/login/")  # sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+
+    reset = client.post(
+        "/accounts/password/reset/", {"email": participant.email, "csrfmiddlewaretoken": token}
+    )
+    login = client.post(
+        "/accounts/login/",
+        {"login": participant.email, "password": PASSWORD, "csrfmiddlewaretoken": token},
+    )
+
+    assert (reset.status_code, login.status_code) == (302, 302)
+    assert client.session["_auth_user_id"] == str(participant.pk)
