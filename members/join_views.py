@@ -160,7 +160,9 @@ def application_list(request: HttpRequest) -> HttpResponse:
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _coordinator(request)
     application = get_object_or_404(
-        JoinApplication.objects.prefetch_related("delegates", "events__actor", "events__meeting"),
+        JoinApplication.objects.prefetch_related(
+            "delegates", "events__actor", "events__meeting__series"
+        ),
         pk=pk,
     )
     from meetings.models import Meeting, Series
