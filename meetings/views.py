@@ -117,11 +117,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "memory": meeting_memory(meeting=meeting, access=access),
     }
     if context["can_edit"] and meeting.status == Meeting.Status.SCHEDULED:
-        context["conflicts"] = services.meeting_conflicts(meeting)
+        context["conflicts"] = services.meeting_conflicts(meeting, access=access)
     if access.can_see_attendance:
         context["attendance"] = list(meeting.attendance.select_related("person", "company"))
         if meeting.is_board:
             context["quorum"] = services.board_quorum(meeting)
+    if meeting.is_board and access.can_see_board:
+        # Who is invited besides the board (a company's executive to be welcomed).
+        context["invitations"] = list(meeting.invitations.all())
     return render(request, "meetings/meeting_detail.html", context)
 
 
@@ -157,26 +160,49 @@ def series_detail(request: HttpRequest, slug: str) -> HttpResponse:
     series = get_object_or_404(
         Series.objects.visible_to(access).prefetch_related("slots", "dates"), slug=slug
     )
+    context = series_page(series, access=access, now=timezone.now())
+    return render(request, "meetings/series_detail.html", context)
+
+
+def series_page(series: Series, *, access: Access, now: datetime.datetime) -> dict:
+    """The series page as of `now`: the next meetings with their fairness table, coming
+    DST changes, overlaps (for coordinators) and the planner's suggestion."""
     upcoming = list(
-        series.meetings.upcoming()
+        series.meetings.upcoming(now)
         .select_related("slot")
         .exclude(status=Meeting.Status.CANCELLED)[:8]
     )
     companies = list(Company.objects.members().only("name", "hq_timezone"))
-    fairness = fairness_table(upcoming, companies, series.duration)
-    zones = services.audience_zones()
     slots = series.rotation_slots()
     context = {
         "series": series,
         "upcoming": upcoming,
-        "fairness": fairness,
-        "dst_warnings": services.dst_warnings(series=series),
+        "explicit_dates": explicit_dates(series, slots),
+        "fairness": fairness_table(upcoming, companies, series.duration),
+        "dst_warnings": services.dst_warnings(series=series, now=now),
         "can_edit": access.can_coordinate,
-        "conflicts": services.series_conflicts(series) if access.can_coordinate else [],
+        "conflicts": (
+            services.series_conflicts(series, access=access, now=now)
+            if access.can_coordinate
+            else []
+        ),
     }
-    if slots and zones and series.cadence != Series.Cadence.EXPLICIT:
-        context.update(planner_comparison(series, slots, zones))
-    return render(request, "meetings/series_detail.html", context)
+    explicit = series.cadence == Series.Cadence.EXPLICIT
+    if slots and not explicit and (zones := services.audience_zones()):
+        context.update(
+            services.planner_comparison(
+                slots=slots, zones=zones, duration=series.duration, reference=now.date()
+            )
+        )
+    return context
+
+
+def explicit_dates(series: Series, slots: list[rotation.Slot]) -> list[tuple[datetime.date, str]]:
+    """A series' explicit dates, each with the zone it is a date in (its slot's, k mod n)."""
+    if series.cadence != Series.Cadence.EXPLICIT or not slots:
+        return []
+    days = sorted({d.date for d in series.dates.all()})
+    return [(day, slots[k % len(slots)].zone) for k, day in enumerate(days)]
 
 
 COMFORT_LABELS = {"ok": "office hours", "off": "outside office hours", "night": "night"}
@@ -206,23 +232,6 @@ def fairness_table(
             }
         )
     return {"meetings": meetings, "rows": rows}
-
-
-def planner_comparison(series: Series, slots: list[rotation.Slot], zones: list[str]) -> dict:
-    reference = timezone.now().date()
-    weekday = slots[0].weekday
-    candidates = [
-        rotation.Slot(weekday, datetime.time(hour, minute), "UTC")
-        for hour in range(24)
-        for minute in (0, 30)
-    ]
-    current = rotation.evaluate_rotation(
-        slots, zones, reference=reference, duration=series.duration
-    )
-    suggestion = rotation.plan_rotation(
-        candidates, zones, len(slots), reference=reference, duration=series.duration
-    )
-    return {"current_plan": current, "suggested_plan": suggestion, "planner_zones": zones}
 
 
 # Coordinators' area -----------------------------------------------------------------
@@ -295,12 +304,14 @@ def series_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                 f"Saved. {result.created} meetings created, {result.moved} moved, "
                 f"{result.cancelled} cancelled.",
             )
-            if conflicts := services.series_conflicts(saved):
+            if conflicts := services.series_conflicts(saved, access=access):
                 messages.warning(
                     request, f"{len(conflicts)} overlaps with other meetings: see the list below."
                 )
             return redirect(saved.get_absolute_url())
-    preview = series_preview(form, slots, dates) if request.method == "POST" else None
+    preview = None
+    if request.method == "POST":
+        preview = series_preview(form, slots, dates, series=series, access=access)
     if preview is None and series is not None:
         preview = preview_for(
             series.rotation_cadence(),
@@ -311,6 +322,7 @@ def series_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             conference_link=series.conference_link,
             series_id=series.pk,
             name=series.name,
+            access=access,
         )
     context = {"form": form, "slots": slots, "dates": dates, "series": series, "preview": preview}
     if request.headers.get("HX-Request") and request.method == "POST":
@@ -319,8 +331,10 @@ def series_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     return render(request, "meetings/manage/series_form.html", context, status=status)
 
 
-def series_preview(form, slots, dates) -> dict | None:
-    """The next occurrences of the form's (unsaved) settings, in the main member zones."""
+def series_preview(form, slots, dates, *, series: Series | None, access: Access) -> dict | None:
+    """The next occurrences of the form's (unsaved) settings, in the main member zones,
+    checked for overlaps as the form would save them: its audience, bridge and horizon,
+    leaving out the series' own saved meetings (`series`, None for a new one)."""
     if not (form.is_valid() and slots.is_valid() and dates.is_valid()):
         return None
     data = form.cleaned_data
@@ -340,14 +354,26 @@ def series_preview(form, slots, dates) -> dict | None:
     else:
         cadence = rotation.ExplicitDates(dates=tuple(dates.cleaned_data["dates"]))
     return preview_for(
-        cadence, rotation_slots, datetime.timedelta(minutes=data["duration_minutes"])
+        cadence,
+        rotation_slots,
+        datetime.timedelta(minutes=data["duration_minutes"]),
+        horizon_months=data["horizon_months"],
+        audience=data["audience"],
+        conference_link=data["conference_link"],
+        series_id=series.pk if series is not None else None,
+        name=data["name"],
+        access=access,
     )
 
 
 @dataclass(frozen=True)
 class PreviewRow:
     starts_at: datetime.datetime
-    slot_label: str
+    slot: rotation.Slot
+
+    @property
+    def slot_label(self) -> str:
+        return str(self.slot)
 
 
 def preview_for(
@@ -360,6 +386,7 @@ def preview_for(
     conference_link: str = "",
     series_id: int | None = None,
     name: str = "",
+    access: Access,
 ) -> dict | None:
     if not slots:
         return None
@@ -369,12 +396,13 @@ def preview_for(
         [services.Planned(o.start, o.start + duration, name or "this series") for o in planned],
         audience=audience,
         conference_link=conference_link,
+        access=access,
         exclude_series_id=series_id,
     )
     occurrences = planned[:6]
     companies = list(Company.objects.members().only("name", "hq_timezone"))
 
-    rows = [PreviewRow(starts_at=o.start, slot_label=str(slots[o.slot_index])) for o in occurrences]
+    rows = [PreviewRow(starts_at=o.start, slot=slots[o.slot_index]) for o in occurrences]
     table = fairness_table(rows, companies, duration)
     return {"occurrences": rows, "fairness": table, "conflicts": conflicts}
 
@@ -424,7 +452,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, "The meeting is saved.")
-            if services.meeting_conflicts(meeting):
+            if services.meeting_conflicts(meeting, access=access_for(request.user)):
                 messages.warning(request, "It overlaps with other meetings: see the list below.")
             return redirect(meeting.get_absolute_url())
     status = 400 if request.method == "POST" else 200

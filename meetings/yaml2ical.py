@@ -156,23 +156,38 @@ class Schedule:
         return f"{self.frequency.name} {WEEKDAYS[self.weekday]} {self.time:%H%M}"
 
     def first_date(self, today: datetime.date) -> datetime.date | None:
-        """The date of the first meeting, by yaml2ical's rules (recurrence.py).
+        """The date of the first meeting, by yaml2ical's rules; see `first_date_from`."""
+        return self.first_date_from(self.start_date or today)
 
-        Weekly kinds: the first day of the schedule's weekday on or after the start date,
-        moved on a week at a time until its ISO week number has the right remainder.
-        Monthly kinds: the ordinal-th weekday of the month *after* the start date's month,
-        even when that weekday is still to come in the start date's own month. adhoc: none.
+    def first_date_from(self, start: datetime.date) -> datetime.date | None:
+        """The date yaml2ical 0.15 gives the first meeting from `start` (recurrence.py).
+
+        All weekly kinds begin at the first day of the schedule's weekday on or after
+        `start`. Every 2 weeks (BiWeeklyRecurrence): if that day's ISO week has the wrong
+        parity, one week later, and no more, even when that week has the wrong parity too
+        (week 1 after a week 53). Every 4 weeks (QuadWeeklyRecurrence): a week at a time
+        until the ISO week number has the right remainder. Monthly kinds: the ordinal-th
+        weekday of the month *after* the start's month, even when that weekday is still to
+        come in the start's own month. adhoc: none.
         """
-        start = self.start_date or today
         if self.frequency.is_adhoc:
             return None
         if self.frequency.is_monthly:
             year, month = _next_month(start)
             return rotation.nth_weekday(year, month, self.weekday, self.frequency.ordinal)
         day = start + datetime.timedelta(days=(self.weekday - start.weekday()) % 7)
-        while iso_week(day) % self.frequency.weeks != self.frequency.week_class:
+        weeks, week_class = self.frequency.weeks, self.frequency.week_class
+        if weeks == 2:
+            return day if iso_week(day) % 2 == week_class else day + WEEK
+        while iso_week(day) % weeks != week_class:
             day += WEEK
         return day
+
+    def could_start_on(self, day: datetime.date) -> bool:
+        """Whether some start date makes yaml2ical hold the first meeting on `day` (weekly
+        kinds): what an anchor chosen on an earlier import must be to be kept."""
+        weeks = self.frequency.weeks
+        return any(self.first_date_from(day - back * WEEK) == day for back in range(weeks))
 
     def starts(
         self, *, today: datetime.date, start: datetime.datetime, end: datetime.datetime
@@ -502,7 +517,8 @@ def _with_stored_anchor(series: Series | None, plan: SeriesPlan) -> SeriesPlan:
             )
             fits = day == kept.anchor
         else:
-            fits = iso_week(kept.slot_date(position)) % frequency.weeks == frequency.week_class
+            # Not the ISO-week parity: from week 53, yaml2ical's first date breaks it.
+            fits = schedule.could_start_on(kept.slot_date(position))
         if not fits:
             return plan
     return kept

@@ -33,11 +33,32 @@ def show_time(value: datetime.datetime | None, fmt: str = "D j M Y, H:i T", zone
 
 
 @register.simple_tag
-def show_date(value: datetime.date | None, fmt: str = "j M Y"):
-    """A calendar date (no instant): `<time datetime="YYYY-MM-DD">`."""
+def show_date(value: datetime.date | None, fmt: str = "j M Y", zone: str = "UTC"):
+    """A calendar date in `<time datetime="…Z">`, with the UTC instant the day begins in
+    `zone` (the portal's dates are UTC days unless said otherwise)."""
     if value is None:
         return ""
-    return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, fmt))
+    if isinstance(value, datetime.datetime):
+        return show_time(value, fmt, zone)
+    midnight = datetime.datetime.combine(value, datetime.time(0), tzinfo=zoneinfo.ZoneInfo(zone))
+    return format_html('<time datetime="{}">{}</time>', utc_iso(midnight), date_format(value, fmt))
+
+
+@register.simple_tag
+def show_slot(slot, fmt: str = "D H:i"):
+    """A rotation slot's weekday and wall-clock time (in its own zone) in `<time
+    datetime="…Z">`, with the UTC instant of its next occurrence. `slot` is a meetings
+    Slot or a rotation.Slot; the zone's name is for the template to add."""
+    if slot is None:
+        return ""
+    rule = slot.as_rotation_slot() if hasattr(slot, "as_rotation_slot") else slot
+    now = timezone.now()
+    today = now.astimezone(zoneinfo.ZoneInfo(rule.zone)).date()
+    day = today + datetime.timedelta(days=(rule.weekday - today.weekday()) % 7)
+    instant = rule.at(day)
+    if instant < now:
+        instant = rule.at(day + datetime.timedelta(weeks=1))
+    return show_time(instant, fmt, rule.zone)
 
 
 @register.filter

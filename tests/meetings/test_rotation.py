@@ -9,15 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from meetings.rotation import (
+    PLAN_MAX_SLOTS,
     EveryNWeeks,
     ExplicitDates,
     MonthlyNthWeekday,
     Slot,
+    evaluate_rotation,
     expand,
     fairness,
     iter_dst_changes,
     nth_weekday,
     overlaps_night,
+    plan_dates,
     plan_rotation,
     plan_rotation_brute_force,
 )
@@ -289,6 +292,85 @@ def test_planner_avoids_night_for_everyone_when_possible():
 
     assert plan.worst_night_share == 0
     assert plan.slots == (Slot(1, T(15, 0), "UTC"),)  # 16:00 Paris, 10:00 New York
+
+
+def test_plan_dates_are_one_a_month_for_a_year_keeping_to_the_month_end():
+    assert plan_dates(D(2026, 1, 31)) == [
+        D(2026, 1, 31),
+        D(2026, 2, 28),
+        D(2026, 3, 31),
+        D(2026, 4, 30),
+        D(2026, 5, 31),
+        D(2026, 6, 30),
+        D(2026, 7, 31),
+        D(2026, 8, 31),
+        D(2026, 9, 30),
+        D(2026, 10, 31),
+        D(2026, 11, 30),
+        D(2026, 12, 31),
+    ]
+
+
+def test_planner_counts_night_in_london_in_winter_only():
+    early = Slot(1, T(6, 30), "UTC")  # 06:30 GMT, but 07:30 BST
+
+    plan = evaluate_rotation([early], ["Europe/London"], reference=D(2026, 1, 5))
+
+    # Tuesdays after the 5th of January, February, March, November and December: GMT.
+    assert plan.worst_night_share == 5 / 12
+    assert plan.total_off_hours == 1.0  # before 08:00 all year
+
+
+def test_dst_changes_the_planners_answer():
+    # 06:30 UTC is night in London in winter (5 of 12 months); 20:00 UTC is night in
+    # Sydney in its winter (06:00 AEST, 6 of 12 months) but 07:00 AEDT in January. Scored
+    # on 5 January alone, 06:30 would be at night and 20:00 not: the planner would pick
+    # 20:00. Over the year, 06:30 is the fairer one.
+    early, late = Slot(1, T(6, 30), "UTC"), Slot(1, T(20, 0), "UTC")
+    zones = ["Europe/London", "Australia/Sydney"]
+    london, sydney = zoneinfo.ZoneInfo("Europe/London"), zoneinfo.ZoneInfo("Australia/Sydney")
+    hour = datetime.timedelta(hours=1)
+
+    plan = plan_rotation([early, late], zones, 1, reference=D(2026, 1, 5))
+    slow = plan_rotation_brute_force([early, late], zones, 1, reference=D(2026, 1, 5))
+
+    assert overlaps_night(early.at(D(2026, 1, 6)).astimezone(london), hour) is True
+    assert overlaps_night(late.at(D(2026, 1, 6)).astimezone(sydney), hour) is False
+    assert plan.slots == slow.slots == (early,)
+    assert plan.worst_night_share == 5 / 12
+    assert evaluate_rotation([late], zones, reference=D(2026, 1, 5)).worst_night_share == 6 / 12
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    slots=st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 23), st.sampled_from(ZONES)),
+        min_size=4,
+        max_size=8,
+        unique=True,
+    ),
+    zones=st.lists(st.sampled_from(ZONES), min_size=1, max_size=6),
+    k=st.integers(1, 4),
+    reference=st.dates(min_value=D(2020, 1, 1), max_value=D(2035, 12, 31)),
+)
+def test_property_planner_equals_brute_force_for_slots_in_any_zone(slots, zones, k, reference):
+    candidates = [Slot(weekday, T(hour, 0), zone) for weekday, hour, zone in slots]
+
+    fast = plan_rotation(candidates, zones, k, reference=reference)
+    slow = plan_rotation_brute_force(candidates, zones, k, reference=reference)
+
+    assert (fast.worst_night_share, fast.total_off_hours) == (
+        slow.worst_night_share,
+        slow.total_off_hours,
+    )
+    assert evaluate_rotation(fast.slots, zones, reference=reference) == fast
+
+
+def test_planner_refuses_more_slots_than_it_plans_fast():
+    candidates = [Slot(1, T(h, 0), "UTC") for h in range(12)]
+
+    with pytest.raises(ValueError, match="at most 4 slots"):
+        plan_rotation(candidates, ["UTC"], PLAN_MAX_SLOTS + 1, reference=D(2026, 1, 5))
 
 
 def test_dst_changes_found_in_both_hemispheres():

@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from meetings import services
-from meetings.models import Meeting, NoteRevision, SeriesDate
+from meetings.models import Meeting, NoteRevision, Series, SeriesDate
+from meetings.rotation import Slot
 from members.models import Role
 from tests.factories import (
     CompanyFactory,
@@ -300,6 +301,9 @@ def test_dst_warning_when_paris_springs_forward_for_a_tokyo_slot(db):
         ("Orange", "Wed 01:00", "Wed 02:00")
     ]
     assert warnings[0].change_at == utc(2026, 3, 29, 1)
+    # The Wednesday meetings before and after, both at 09:00 in Tokyo (00:00 UTC).
+    assert (warnings[0].before_at, warnings[0].after_at) == (utc(2026, 3, 25), utc(2026, 4, 1))
+    assert warnings[0].slot == Slot(2, datetime.time(9), "Asia/Tokyo")
 
 
 @pytest.mark.django_db
@@ -324,3 +328,41 @@ def test_no_dst_warning_without_a_change_ahead(db):
 
 def test_note_fields_match_meeting_fields():
     assert set(NoteRevision.Field.values) <= {f.name for f in Meeting._meta.fields}
+
+
+def test_kind_defaults_follow_the_groups_rules():
+    defaults = {kind: Series.defaults_for(kind) for kind in Series.Kind.values}
+
+    assert defaults == {
+        # Topical Forums: monthly, 90 minutes, open to all.
+        "forum": {
+            "cadence": "monthly",
+            "interval": 1,
+            "duration_minutes": 90,
+            "audience": "public",
+            "announce_days_ahead": 7,
+        },
+        # General Meetings: every two weeks, 60 minutes, open to anyone.
+        "general": {
+            "cadence": "weekly",
+            "interval": 2,
+            "duration_minutes": 60,
+            "audience": "public",
+            "announce_days_ahead": 3,
+        },
+        # Executive Board: 2-4 set dates a year, about 90 minutes, executives and chairs.
+        "board": {
+            "cadence": "explicit",
+            "interval": 1,
+            "duration_minutes": 90,
+            "audience": "board",
+            "announce_days_ahead": 14,
+        },
+        "subteam": {
+            "cadence": "weekly",
+            "interval": 1,
+            "duration_minutes": 60,
+            "audience": "public",
+            "announce_days_ahead": 3,
+        },
+    }

@@ -1,16 +1,20 @@
 import datetime
+import html
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import services
+from meetings import services, views
 from meetings.models import Attachment, Meeting
-from meetings.rotation import iter_dst_changes
+from meetings.rotation import Slot, iter_dst_changes
+from members.permissions import compute_access
 from tests.factories import CompanyFactory, MeetingFactory, SeriesFactory, SlotFactory
 
 UTC = datetime.UTC
@@ -213,21 +217,122 @@ def test_meeting_list_shows_viewer_and_slot_zone_times(client, public_series):
     assert "shown in <strong>Asia/Tokyo</strong>" in body
 
 
+TIME_ELEMENT = re.compile(r"<time\b[^>]*>.*?</time>", re.DOTALL)
+MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
+DATE_OR_TIME = re.compile(
+    rf"\b\d{{1,2}}:\d{{2}}\b"  # 14:00
+    rf"|\b\d{{4}}-\d{{2}}-\d{{2}}"  # 2026-12-03
+    rf"|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? \d{{1,2}} {MONTH}"  # Mon 3 Dec
+    rf"|\b\d{{1,2}} {MONTH}\b"  # 3 Dec
+    rf"|\b{MONTH} \d{{1,2}}\b"  # Dec 3
+)
+
+
+def visible_text(body):
+    """What a reader sees of the page, leaving out every <time> element."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.DOTALL)
+    body = TIME_ELEMENT.sub(" ", body)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+@pytest.fixture
+def busy_meetings(meetings, public_series, coordinator):
+    """The meetings, with a Tokyo member company, note revisions, attendance and a second
+    slot, so that every part of the pages that shows a time has one to show."""
+    CompanyFactory(name="NTT", hq_timezone="Asia/Tokyo")
+    SlotFactory(series=public_series, weekday=3, local_time=datetime.time(21), zone="Asia/Tokyo")
+    services.extend_series(series=public_series)
+    meeting = meetings["upcoming"]
+    first = services.save_note(
+        meeting=meeting, field="notes", text="a", author=coordinator, base_revision_id=None
+    )
+    services.save_note(
+        meeting=meeting, field="notes", text="a\nb", author=coordinator, base_revision_id=first.pk
+    )
+    services.record_attendance(
+        meeting=meetings["past"], people=[coordinator], guests=[], recorded_by=coordinator
+    )
+    return meetings
+
+
 @pytest.mark.django_db
-def test_every_time_in_pages_has_a_utc_datetime(client, meetings, coordinator):
+def test_every_date_and_time_shown_is_in_a_time_element_with_the_utc_instant(
+    client, busy_meetings, coordinator
+):
     client.force_login(coordinator)
+    upcoming, past = busy_meetings["upcoming"], busy_meetings["past"]
+    revision = upcoming.revisions.first()
     urls = [
         reverse("meetings:list"),
         reverse("meetings:past"),
-        meetings["upcoming"].get_absolute_url(),
+        upcoming.get_absolute_url(),
+        past.get_absolute_url(),
         reverse("meetings:series-detail", args=["general"]),
         reverse("meetings:manage"),
+        reverse("meetings:participation"),
+        reverse("meetings:series-edit", args=["general"]),
+        reverse("meetings:edit", args=[upcoming.pk]),
+        reverse("meetings:text-edit", args=[upcoming.pk, "notes"]),
+        reverse("meetings:text-history", args=[upcoming.pk, "notes"]),
+        reverse("meetings:text-history", args=[upcoming.pk, "notes"]) + f"?rev={revision.pk}",
+        reverse("meetings:attendance", args=[past.pk]),
+        reverse("meetings:cancel", args=[upcoming.pk]),
+        reverse("meetings:attachments", args=[upcoming.pk]),
+        reverse("meetings:deliveries", args=[upcoming.pk]),
     ]
+    without_times = []
     for url in urls:
-        body = client.get(url).content.decode()
+        response = client.get(url)
+        body = response.content.decode()
         stamps = re.findall(r'<time datetime="([^"]+)"', body)
-        assert stamps, url
-        assert all(re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\dZ)?", s) for s in stamps), url
+
+        assert response.status_code == 200, url
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", s) for s in stamps), url
+        assert DATE_OR_TIME.findall(visible_text(body)) == [], url
+        if not stamps:
+            without_times.append(url)
+
+    # The forms that show no time at all.
+    assert without_times == [
+        reverse("meetings:edit", args=[upcoming.pk]),
+        reverse("meetings:attachments", args=[upcoming.pk]),
+    ]
+
+
+@pytest.mark.django_db
+def test_explicit_dates_show_the_instant_each_day_begins_in_its_slots_zone(
+    client, board_series, chair, with_mfa
+):
+    SlotFactory(series=board_series, zone="America/New_York")
+    for day in (datetime.date(2026, 11, 5), datetime.date(2026, 5, 1)):
+        board_series.dates.create(date=day)
+    client.force_login(with_mfa(chair))
+
+    body = client.get(board_series.get_absolute_url()).content.decode()
+
+    # The first date is in the first slot's zone (Paris), the second in New York's.
+    assert (
+        '<p>Dates: <time datetime="2026-04-30T22:00:00Z">1 May 2026</time>, '
+        '<time datetime="2026-11-05T05:00:00Z">5 Nov 2026</time></p>'
+    ) in body
+    assert DATE_OR_TIME.findall(visible_text(body)) == []
+
+
+def test_visible_text_check_finds_times_outside_time_elements():
+    body = (
+        '<p><time datetime="2026-12-03T13:00:00Z">Thu 3 Dec 2026, 14:00</time> '
+        '<span class="visually-hidden">saved 2026-12-03 at 13:00</span> '
+        "Tue 14:00 Europe/Paris, from Mon 3 Dec, 5 Jan 2027 and Dec 3</p>"
+    )
+
+    assert DATE_OR_TIME.findall(visible_text(body)) == [
+        "2026-12-03",
+        "13:00",
+        "14:00",
+        "Mon 3 Dec",
+        "5 Jan",
+        "Dec 3",
+    ]
 
 
 @pytest.mark.django_db
@@ -243,6 +348,12 @@ def test_filter_by_kind_and_series(client, meetings, public_series):
 
 
 # Query counts do not grow with the number of meetings.
+
+
+#: A logged-in coordinator's series page: session, user, roles; the series, its slots and
+#: dates; its next meetings; the member companies, for the fairness table and for the DST
+#: warnings; overlaps (its meetings, the others); the planner's zones (headquarters, people).
+PINNED_COORDINATOR_SERIES_PAGE = 13
 
 
 def count_queries(client, url):
@@ -607,3 +718,313 @@ def test_dashboard_warns_of_dst_changes_ahead(client, coordinator, public_series
     )
     assert ("for NTT (Asia/Tokyo)" in body) is bool(changes)
     assert "Daylight-saving changes ahead" in body
+
+
+# The series page as of a given day.
+
+
+@pytest.fixture
+def tokyo_mornings(company, other_company):
+    """Wednesday 09:00 in Tokyo, weekly from March 2026: 01:00 in Paris, then 02:00 once
+    Europe moves its clocks on 29 March. The member companies are Orange (Paris) and
+    NTT (Tokyo)."""
+    series = SeriesFactory(
+        name="Tokyo Mornings", slug="tokyo-mornings", anchor=datetime.date(2026, 3, 2), interval=1
+    )
+    SlotFactory(series=series, weekday=2, local_time=datetime.time(9), zone="Asia/Tokyo")
+    services.extend_series(series=series, now=MARCH_1)
+    return series
+
+
+MARCH_1 = datetime.datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def series_page_as_of(rf, series, person, now):
+    request = rf.get(series.get_absolute_url())
+    request.user = person
+    context = views.series_page(series, access=compute_access(person), now=now)
+    return context, render_to_string("meetings/series_detail.html", context, request=request)
+
+
+@pytest.mark.django_db
+def test_series_page_fairness_cells_show_local_time_and_comfort(rf, coordinator, tokyo_mornings):
+    context, body = series_page_as_of(rf, tokyo_mornings, coordinator, MARCH_1)
+
+    rows = [
+        (row["company"].name, [(f"{c['local']:%a %H:%M}", c["label"]) for c in row["cells"]])
+        for row in context["fairness"]["rows"]
+    ]
+    assert rows == [
+        ("NTT", [("Wed 09:00", "office hours")] * 8),
+        ("Orange", [("Wed 01:00", "night")] * 4 + [("Wed 02:00", "night")] * 4),
+    ]
+    assert [row["night_share"] for row in context["fairness"]["rows"]] == [0.0, 1.0]
+    assert (
+        '<td class="comfort comfort-night"><time datetime="2026-03-04T00:00:00Z">Wed 01:00</time>'
+        '<span class="comfort-label"> night</span></td>'
+    ) in body
+    assert (
+        '<td class="comfort comfort-night"><time datetime="2026-04-01T00:00:00Z">Wed 02:00</time>'
+        '<span class="comfort-label"> night</span></td>'
+    ) in body
+    assert (
+        '<td class="comfort comfort-ok"><time datetime="2026-03-04T00:00:00Z">Wed 09:00</time>'
+        '<span class="comfort-label"> office hours</span></td>'
+    ) in body
+
+
+@pytest.mark.django_db
+def test_series_page_shows_the_planners_suggestion(rf, coordinator, tokyo_mornings):
+    context, body = series_page_as_of(rf, tokyo_mornings, coordinator, MARCH_1)
+
+    current, suggested = context["current_plan"], context["suggested_plan"]
+    assert context["planner_zones"] == ["Asia/Tokyo", "Europe/Paris"]
+    assert (current.slots, current.worst_night_share, current.total_off_hours) == (
+        (Slot(2, datetime.time(9), "Asia/Tokyo"),),
+        1.0,
+        1.0,
+    )
+    # 07:00 UTC: 16:00 in Tokyo, 08:00 in Paris in winter and 09:00 in summer.
+    assert (suggested.slots, suggested.worst_night_share, suggested.total_off_hours) == (
+        (Slot(2, datetime.time(7), "UTC"),),
+        0.0,
+        0.0,
+    )
+    suggested_row = body.split('<th scope="row">Suggested</th>')[1].split("</tr>")[0]
+    assert re.fullmatch(
+        r'<td><time datetime="[-\dT:]+Z">Wed 07:00</time> UTC</td><td>0%</td><td>0\.0</td>',
+        suggested_row,
+    )
+
+
+@pytest.mark.django_db
+def test_series_page_warns_of_the_dst_change_ahead(rf, coordinator, tokyo_mornings):
+    context, body = series_page_as_of(rf, tokyo_mornings, coordinator, MARCH_1)
+
+    warnings = [(w.company, w.change_at, w.before, w.after) for w in context["dst_warnings"]]
+    assert warnings == [
+        ("Orange", datetime.datetime(2026, 3, 29, 1, tzinfo=UTC), "Wed 01:00", "Wed 02:00")
+    ]
+    assert (
+        ' Asia/Tokyo moves from <time datetime="2026-03-25T00:00:00Z">Wed 01:00</time> to '
+        '<time datetime="2026-04-01T00:00:00Z">Wed 02:00</time> for Orange (Europe/Paris).'
+    ) in body
+    assert (
+        'From <time datetime="2026-03-29T01:00:00Z">29 Mar 2026</time>, the slot '
+        '<time datetime="2026-03-25T00:00:00Z">Wed 09:00</time> Asia/Tokyo moves from'
+    ) in body
+    assert DATE_OR_TIME.findall(visible_text(body)) == []
+
+
+@pytest.mark.django_db
+def test_series_page_has_no_dst_warning_when_no_change_is_ahead(rf, coordinator, tokyo_mornings):
+    context, body = series_page_as_of(
+        rf, tokyo_mornings, coordinator, datetime.datetime(2026, 5, 1, tzinfo=UTC)
+    )
+
+    assert context["dst_warnings"] == []
+    assert "Daylight-saving changes ahead" not in body
+
+
+@pytest.mark.django_db
+def test_planner_answer_is_cached_under_slots_zones_and_k(tokyo_mornings):
+    slots = tokyo_mornings.rotation_slots()
+    asked = {
+        "slots": slots,
+        "zones": ["Asia/Tokyo", "Europe/Paris"],
+        "duration": datetime.timedelta(hours=1),
+        "reference": datetime.date(2026, 3, 1),
+    }
+    first = services.planner_comparison(**asked)
+    key = services.planner_cache_key(**asked)
+    cache_entry = cache.get(key)
+    cache.set(key, {"current_plan": "kept", "suggested_plan": "kept"})
+
+    again = services.planner_comparison(**asked)
+    other_zones = services.planner_cache_key(**{**asked, "zones": ["Asia/Tokyo"]})
+    other_slots = services.planner_cache_key(
+        **{**asked, "slots": [Slot(2, datetime.time(10), "Asia/Tokyo")]}
+    )
+    two_slots = services.planner_cache_key(**{**asked, "slots": slots * 2})
+
+    assert cache_entry == {
+        "current_plan": first["current_plan"],
+        "suggested_plan": first["suggested_plan"],
+    }
+    assert (again["current_plan"], again["suggested_plan"]) == ("kept", "kept")
+    assert len({key, other_zones, other_slots, two_slots}) == 4
+    assert services.PLANNER_CACHE_SECONDS == 3600
+
+
+@pytest.mark.django_db
+def test_planner_suggests_nothing_beyond_its_cap_of_slots(tokyo_mornings):
+    slots = [Slot(2, datetime.time(hour), "Asia/Tokyo") for hour in range(9, 14)]
+
+    answer = services.planner_comparison(
+        slots=slots,
+        zones=["Asia/Tokyo", "Europe/Paris"],
+        duration=datetime.timedelta(hours=1),
+        reference=datetime.date(2026, 3, 1),
+    )
+
+    assert len(slots) == answer["planner_max_slots"] + 1
+    assert answer["suggested_plan"] is None
+    assert answer["current_plan"].slots == tuple(slots)
+
+
+# What coordinators see of board meetings: nothing, unless they are chairs or executives.
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "expected"), [("coordinator", 404), ("executive", 403), ("chair", 200)]
+)
+def test_board_series_edit_page_per_role(client, meetings, who, expected, request, with_mfa):
+    login_as(client, who, request, with_mfa)
+
+    response = client.get(reverse("meetings:series-edit", args=["board"]))
+
+    assert response.status_code == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "sees_board"), [("coordinator", False), ("chair", True)])
+def test_manage_home_lists_board_items_for_chairs_only(
+    client, meetings, who, sees_board, request, with_mfa
+):
+    login_as(client, who, request, with_mfa)
+
+    body = client.get(reverse("meetings:manage")).content.decode()
+
+    assert ("Executive Board" in body) is sees_board
+    assert (reverse("meetings:series-edit", args=["board"]) in body) is sees_board
+    assert (meetings["board"].get_absolute_url() in body) is sees_board
+    assert meetings["upcoming"].get_absolute_url() in body
+
+
+@pytest.fixture
+def board_slot_in_paris(board_series, other_company):
+    """The board meets at 10:00 in Paris, which moves in Tokyo when Europe changes clocks."""
+    board_series.slots.update(weekday=3, local_time=datetime.time(10))
+    board_series.cadence = "weekly"
+    board_series.save()
+    return board_series
+
+
+@pytest.mark.django_db
+def test_dashboard_dst_warnings_of_board_series_for_chairs_only(
+    client, coordinator, chair, with_mfa, board_slot_in_paris
+):
+    coordinating = services.dst_warnings_for_series_visible_to(
+        compute_access(coordinator), now=MARCH_1
+    )
+    chairing = services.dst_warnings_for_series_visible_to(compute_access(chair), now=MARCH_1)
+    client.force_login(coordinator)
+    coordinator_page = client.get(reverse("members:dashboard")).content.decode()
+    client.force_login(with_mfa(chair))
+    chair_page = client.get(reverse("members:dashboard")).content.decode()
+
+    assert coordinating == []
+    assert [(s.slug, [(w.company, w.before, w.after) for w in ws]) for s, ws in chairing] == [
+        ("board", [("NTT", "Thu 18:00", "Thu 17:00")])
+    ]
+    # Today's warnings, if any change is near: the board series is in the chair's only.
+    shown_today = bool(services.dst_warnings(series=board_slot_in_paris))
+    assert board_slot_in_paris.get_absolute_url() not in coordinator_page
+    assert (board_slot_in_paris.get_absolute_url() in chair_page) is shown_today
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "expected"), [("coordinator", 404), ("chair", 200)])
+def test_board_meeting_text_history_per_role(
+    client, meetings, chair, who, expected, request, with_mfa
+):
+    board = meetings["board"]
+    services.save_note(
+        meeting=board, field="notes", text="Budget", author=chair, base_revision_id=None
+    )
+    login_as(client, who, request, with_mfa)
+
+    response = client.get(reverse("meetings:text-history", args=[board.pk, "notes"]))
+
+    assert response.status_code == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "expected"), [("coordinator", 404), ("chair", 200)])
+def test_board_meeting_attendance_csv_per_role(
+    client, meetings, executive, who, expected, request, with_mfa
+):
+    board = meetings["board"]
+    services.record_attendance(meeting=board, people=[executive], guests=[], recorded_by=executive)
+    login_as(client, who, request, with_mfa)
+
+    response = client.get(reverse("meetings:attendance-csv", args=[board.pk]))
+
+    assert response.status_code == expected
+    if expected == 200:
+        assert "Eve Executive,Orange,no" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "sees"), [("anonymous", False), ("participant", True)])
+def test_attendance_hidden_from_anonymous_visitors(
+    client, meetings, coordinator, who, sees, request, with_mfa
+):
+    past = meetings["past"]
+    services.record_attendance(
+        meeting=past,
+        people=[coordinator],
+        guests=[("Gina Guest", "Orange")],
+        recorded_by=coordinator,
+    )
+    login_as(client, who, request, with_mfa)
+
+    body = client.get(past.get_absolute_url()).content.decode()
+
+    assert ('id="attendance-heading"' in body) is sees
+    assert ("Gina Guest" in body) is sees
+    assert ("Cora Coordinator" in body) is sees
+
+
+# Query counts of a coordinator's series page.
+
+
+@pytest.mark.django_db
+def test_coordinators_series_page_queries_pinned_and_flat(
+    client, coordinator, public_series, django_assert_max_num_queries
+):
+    url = reverse("meetings:series-detail", args=["general"])
+    add_meetings(public_series, 1)
+    client.force_login(coordinator)
+    one = count_queries(client, url)
+
+    add_meetings(public_series, 40)
+    CompanyFactory(name="NTT", hq_timezone="Asia/Tokyo")
+    with django_assert_max_num_queries(PINNED_COORDINATOR_SERIES_PAGE):
+        many = count_queries(client, url)
+
+    assert many == one
+
+
+# Kind defaults.
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kind", "initial"),
+    [
+        ("forum", ("monthly", 1, 90, "public")),
+        ("general", ("weekly", 2, 60, "public")),
+        ("board", ("explicit", 1, 90, "board")),
+    ],
+)
+def test_new_series_form_starts_from_the_kinds_defaults(client, chair, with_mfa, kind, initial):
+    client.force_login(with_mfa(chair))
+
+    form = client.get(reverse("meetings:series-create"), {"kind": kind}).context["form"]
+
+    values = tuple(
+        form[name].value() for name in ("cadence", "interval", "duration_minutes", "audience")
+    )
+    assert (form["kind"].value(), values) == (kind, initial)

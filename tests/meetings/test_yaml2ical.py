@@ -24,6 +24,7 @@ import recurring_ical_events
 import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone
 
 from meetings import services
@@ -35,6 +36,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # pbr, on import
     from yaml2ical import ical as yaml2ical_ical
     from yaml2ical import meeting as yaml2ical_meeting
+    from yaml2ical import recurrence as yaml2ical_recurrence
 
 # yaml2ical 0.15 calls datetime.datetime.utcnow() for every meeting it loads.
 pytestmark = pytest.mark.filterwarnings(
@@ -105,13 +107,34 @@ def portal_occurrences(slugs, start, end):
     return held, cancelled
 
 
-def compare_with_yaml2ical(path, now):
+def feed_occurrences(client, slugs, start, end):
+    """(UTC start, length) of the meetings and of the cancelled ones in the portal's own
+    feeds of the series, fetched like a calendar app does and read with recurring-ical-events."""
+    held, cancelled = set(), set()
+    for slug in slugs:
+        response = client.get(reverse("meetings:series-feed", args=[slug]))
+        assert response.status_code == 200
+        calendar = icalendar.Calendar.from_ical(response.content)
+        for event in recurring_ical_events.of(calendar).between(start, end):
+            if event.start < start:
+                continue
+            found = cancelled if str(event.get("STATUS", "")) == "CANCELLED" else held
+            found.add((event.start.astimezone(UTC), event.end - event.start))
+    return held, cancelled
+
+
+def compare_with_yaml2ical(path, now, client=None):
+    """Import the file on `now`; its meetings, and with `client` its series' feeds too,
+    must hold exactly the occurrences of yaml2ical's .ics over the next 52 weeks."""
     expected = ics_occurrences(yaml2ical_ics(path.read_text(), today=now.date()), now, now + WINDOW)
 
     report = importer.import_files(paths=[path], now=now)
 
     assert report.errors == {}
-    assert portal_occurrences(report.series[path.name], now, now + WINDOW) == expected
+    slugs = report.series[path.name]
+    assert portal_occurrences(slugs, now, now + WINDOW) == expected
+    if client is not None:
+        assert feed_occurrences(client, slugs, now, now + WINDOW) == expected
     return expected
 
 
@@ -153,10 +176,10 @@ def write(folder, name, text):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", REAL_FILES or [None], ids=lambda p: p.name if p else "missing")
-def test_import_real_file_matches_yaml2ical_ics(path):
+def test_import_real_file_matches_yaml2ical_ics(client, path):
     require_real_data()
 
-    held, _ = compare_with_yaml2ical(path, NOW)
+    held, _ = compare_with_yaml2ical(path, NOW, client)
 
     adhoc_only = path.name == "chef-openstack-team-meeting.yaml"
     assert (len(held) == 0) == adhoc_only
@@ -164,8 +187,8 @@ def test_import_real_file_matches_yaml2ical_ics(path):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.name)
-def test_import_case_file_matches_yaml2ical_ics(path):
-    held, _ = compare_with_yaml2ical(path, NOW)
+def test_import_case_file_matches_yaml2ical_ics(client, path):
+    held, _ = compare_with_yaml2ical(path, NOW, client)
 
     assert (len(held) == 0) == (path.name == "adhoc.yaml")
 
@@ -248,6 +271,11 @@ def test_import_cases_groups_alternating_schedules_into_rotations():
         ),
         "yaml2ical-case-skip-dates--1": "every 1 weeks from 2026-01-05, 60 min: Mon 15:00 UTC",
         "yaml2ical-case-skip-dates--2": "every 2 weeks from 2026-08-06, 60 min: Thu 14:00 UTC",
+        # From ISO week 53 of 2026 the even schedule starts one week after the odd one.
+        "yaml2ical-case-week-53--1-2": (
+            "every 1 weeks from 2026-12-28, 60 min: Mon 17:00 UTC, Mon 09:00 UTC"
+        ),
+        "yaml2ical-case-week-53--3": "every 2 weeks from 2027-01-08, 30 min: Fri 15:00 UTC",
         "yaml2ical-case-weekly--1": "every 1 weeks from 2025-01-06, 60 min: Mon 15:00 UTC",
         "yaml2ical-case-weekly--2": "every 1 weeks from 2026-09-06, 90 min: Sun 23:30 UTC",
     }
@@ -297,6 +325,173 @@ def test_import_two_slots_same_day_get_distinct_uids_where_yaml2ical_repeats_one
 
 
 # 53-week ISO years --------------------------------------------------------------------
+
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+RECURRENCES = yaml2ical_recurrence.supported_recurrences
+WEEKLY_FREQUENCIES = sorted(
+    name
+    for name, rule in RECURRENCES.items()
+    if isinstance(
+        rule,
+        (
+            yaml2ical_recurrence.WeeklyRecurrence,
+            yaml2ical_recurrence.BiWeeklyRecurrence,
+            yaml2ical_recurrence.QuadWeeklyRecurrence,
+        ),
+    )
+)
+MONTHLY_FREQUENCIES = sorted(
+    name
+    for name, rule in RECURRENCES.items()
+    if isinstance(rule, yaml2ical_recurrence.MonthlyRecurrence)
+)
+
+
+def test_import_knows_every_frequency_of_yaml2ical():
+    assert set(importer.FREQUENCIES) == set(RECURRENCES)
+    assert len(WEEKLY_FREQUENCIES) == 8
+    assert len(MONTHLY_FREQUENCIES) == 20
+
+
+def meeting_file(folder, schedules):
+    text = yaml.safe_dump(
+        {
+            "project": "Interop Check",
+            "meeting_id": "interop",
+            "chair": "Ivy Interop",
+            "description": "",
+            "schedule": schedules,
+        }
+    )
+    return write(folder, "interop.yaml", text)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start_date", [20261228, 20261231, 20201228, 20210101])
+@pytest.mark.parametrize("frequency", WEEKLY_FREQUENCIES)
+def test_import_starting_in_iso_week_53_feeds_the_occurrences_of_yaml2ical_ics(
+    client, tmp_path, frequency, start_date
+):
+    # One schedule on every day of the week, each on its own channel (a series each); the
+    # Sunday one runs past midnight.
+    path = meeting_file(
+        tmp_path,
+        [
+            {
+                "time": "2330" if day == "Sunday" else "1400",
+                "day": day,
+                "irc": f"interop-{day.lower()}",
+                "frequency": frequency,
+                "start_date": start_date,
+                "duration": 90,
+            }
+            for day in WEEKDAY_NAMES
+        ],
+    )
+    day = datetime.datetime.strptime(str(start_date), "%Y%m%d").replace(tzinfo=UTC)
+    now = day - datetime.timedelta(days=3)
+    expected = ics_occurrences(yaml2ical_ics(path.read_text()), now, now + WINDOW)
+
+    report = importer.import_files(paths=[path], now=now)
+
+    slugs = report.series["interop.yaml"]
+    assert report.errors == {}
+    assert len(slugs) == 7
+    assert feed_occurrences(client, slugs, now, now + WINDOW) == expected
+    assert portal_occurrences(slugs, now, now + WINDOW) == expected
+    assert {start.weekday() for start, _ in expected[0]} == set(range(7))
+
+
+@pytest.mark.django_db
+def test_import_biweekly_even_from_week_53_starts_one_week_later_like_yaml2ical(tmp_path):
+    # 28 December 2026 is in ISO week 53 (odd); yaml2ical moves on one week, to 4 January
+    # 2027, in ISO week 1 (odd too), and never a second week.
+    path = meeting_file(
+        tmp_path,
+        [
+            {
+                "time": "1600",
+                "day": "Monday",
+                "irc": "interop",
+                "frequency": "biweekly-even",
+                "start_date": 20261228,
+            }
+        ],
+    )
+    calendar = yaml2ical_ics(path.read_text())
+
+    importer.import_files(paths=[path], now=utc(2026, 12, 1))
+
+    [vevent] = calendar.walk("VEVENT")
+    series = Series.objects.get()
+    assert vevent.decoded("DTSTART") == utc(2027, 1, 4, 16)
+    assert series.anchor == datetime.date(2027, 1, 4)
+    assert series.meetings.first().starts_at == utc(2027, 1, 4, 16)
+
+
+@pytest.mark.django_db
+def test_import_without_start_date_run_in_week_53_keeps_its_anchor_next_time(tmp_path):
+    path = meeting_file(
+        tmp_path,
+        [{"time": "1400", "day": "Friday", "irc": "interop", "frequency": "biweekly-even"}],
+    )
+    first_run, later = utc(2026, 12, 29), utc(2027, 1, 12)
+    expected, _ = ics_occurrences(
+        yaml2ical_ics(path.read_text(), today=first_run.date()), first_run, first_run + WINDOW
+    )
+    importer.import_files(paths=[path], now=first_run)
+
+    importer.import_files(paths=[path], now=later)
+
+    series = Series.objects.get()
+    coming = series.meetings.filter(starts_at__gte=later, status="scheduled")
+    # yaml2ical run on the first day starts on 8 January 2027, in ISO week 1 (odd): the
+    # portal keeps that anchor, although it is not in an even ISO week.
+    assert min(expected)[0] == utc(2027, 1, 8, 14)
+    assert series.anchor == datetime.date(2027, 1, 8)
+    assert list(coming.values_list("starts_at", flat=True)[:2]) == [
+        utc(2027, 1, 22, 14),
+        utc(2027, 2, 5, 14),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("frequency", MONTHLY_FREQUENCIES)
+def test_import_every_monthly_frequency_feeds_the_occurrences_of_yaml2ical_ics(
+    client, tmp_path, frequency
+):
+    day = frequency.split("-")[1].capitalize()
+    # 1 September 2026 is a Tuesday: yaml2ical still starts in October. The second
+    # schedule starts in a new year and runs past midnight.
+    path = meeting_file(
+        tmp_path,
+        [
+            {
+                "time": "1300",
+                "day": day,
+                "irc": "interop-a",
+                "frequency": frequency,
+                "start_date": 20260901,
+            },
+            {
+                "time": "2300",
+                "day": day,
+                "irc": "interop-b",
+                "frequency": frequency,
+                "start_date": 20261231,
+                "duration": 120,
+            },
+        ],
+    )
+    expected = ics_occurrences(yaml2ical_ics(path.read_text()), NOW, NOW + WINDOW)
+
+    report = importer.import_files(paths=[path], now=NOW)
+
+    slugs = report.series["interop.yaml"]
+    assert report.errors == {}
+    assert len(slugs) == 2
+    assert feed_occurrences(client, slugs, NOW, NOW + WINDOW) == expected
+    assert len(expected[0]) == 12 + 7  # October to August, and February to August
 
 
 @pytest.mark.django_db

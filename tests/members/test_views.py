@@ -188,7 +188,7 @@ def test_switch_timezone_rejects_unknown_zone_and_foreign_redirect(client):
 def test_member_dates_are_in_time_elements(client, company):
     body = client.get(reverse("members:company-list")).content.decode()
 
-    assert '<time datetime="2017-01-01">1 Jan 2017</time>' in body
+    assert '<time datetime="2017-01-01T00:00:00Z">1 Jan 2017</time>' in body
 
 
 @pytest.mark.django_db
