@@ -389,10 +389,11 @@ def save_note(
     meeting: Meeting,
     field: str,
     text: str,
-    author: Person,
+    author: Person | None,
     base_revision_id: int | None,
 ) -> NoteRevision | None:
-    """Save a new version of the agenda or notes, keeping the revision.
+    """Save a new version of the agenda or notes, keeping the revision (`author` None:
+    the portal itself, on behalf of someone without an account, e.g. an applicant).
 
     `base_revision_id` is the latest revision when the editor opened the text; if
     another one was saved since, nothing is overwritten: EditConflict carries it, so the
@@ -405,7 +406,8 @@ def save_note(
     if current is not None and current.pk != base_revision_id:
         raise EditConflict(current)
     if text == getattr(meeting, field) and current is not None:
-        note_editing_finished(meeting=meeting, field=field, person=author)
+        if author is not None:
+            note_editing_finished(meeting=meeting, field=field, person=author)
         return None
     setattr(meeting, field, text)
     changed = [field, "updated_at"]
@@ -415,7 +417,8 @@ def save_note(
         changed.append("revision")
     meeting.save(update_fields=changed)
     revision = NoteRevision.objects.create(meeting=meeting, field=field, text=text, author=author)
-    note_editing_finished(meeting=meeting, field=field, person=author)
+    if author is not None:
+        note_editing_finished(meeting=meeting, field=field, person=author)
     return revision
 
 

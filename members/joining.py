@@ -309,17 +309,10 @@ def schedule_welcome(*, application: JoinApplication, meeting, actor: Person) ->
     if application.welcome_meeting_id == meeting.pk:
         raise ValidationError({"meeting": "The welcome is scheduled at that meeting already."})
     executive = application.executive
-    previous = application.welcome_meeting
+    _unschedule_welcome(application, actor)  # moved: the earlier meeting expects it no more
     application.welcome_meeting = meeting
     _move(application, State.WELCOME_SCHEDULED, actor=actor, meeting=meeting)
-    item = f"Welcome of {application.company_name} (executive representative: {executive.name})"
-    if previous is not None and previous.starts_at > timezone.now():
-        # Moved to another meeting: the earlier one, still to come, no longer expects it.
-        Invitation.objects.filter(meeting=previous, email=executive.email).delete()
-        lines = previous.agenda.splitlines(keepends=True)
-        _save_agenda(
-            previous, "".join(line for line in lines if line.strip() != f"- {item}"), actor
-        )
+    item = _welcome_item(application)
     Invitation.objects.get_or_create(
         meeting=meeting,
         email=executive.email,
@@ -332,7 +325,26 @@ def schedule_welcome(*, application: JoinApplication, meeting, actor: Person) ->
     return application
 
 
-def _save_agenda(meeting, text: str, author: Person) -> None:
+def _welcome_item(application: JoinApplication) -> str:
+    executive = application.executive
+    return f"Welcome of {application.company_name} (executive representative: {executive.name})"
+
+
+def _unschedule_welcome(application: JoinApplication, actor: Person | None) -> None:
+    """The welcome meeting, if still to come, no longer expects the company: its
+    executive's invitation and the agenda line go."""
+    from meetings.models import Invitation
+
+    previous = application.welcome_meeting
+    if previous is None or previous.starts_at <= timezone.now():
+        return
+    Invitation.objects.filter(meeting=previous, email=application.executive.email).delete()
+    line = f"- {_welcome_item(application)}"
+    kept = [x for x in previous.agenda.splitlines(keepends=True) if x.strip() != line]
+    _save_agenda(previous, "".join(kept), actor)
+
+
+def _save_agenda(meeting, text: str, author: Person | None) -> None:
     from meetings import services as meeting_services
 
     current = meeting_services.latest_revision(meeting, "agenda")
@@ -404,6 +416,7 @@ def decline(*, application: JoinApplication, actor: Person, reason: str) -> Join
     if not reason.strip():
         raise ValidationError({"reason": "Say why the application is declined."})
     application.closed_reason = reason.strip()
+    _unschedule_welcome(application, actor)
     return _move(application, State.DECLINED, actor=actor, note=reason)
 
 
@@ -415,6 +428,7 @@ def withdraw(
     if not reason.strip():
         raise ValidationError({"reason": "Say why the application is withdrawn."})
     application.closed_reason = reason.strip()
+    _unschedule_welcome(application, actor)
     return _move(application, State.WITHDRAWN, actor=actor, note=reason)
 
 

@@ -486,6 +486,23 @@ def test_welcome_moves_to_another_board_meeting(coordinator, meetings_):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("how", ["declined", "withdrawn by the applicant"])
+def test_closing_a_scheduled_application_takes_back_the_invitation(coordinator, meetings_, how):
+    board = meetings_["board"]
+    application = scheduled_at(board, coordinator)
+
+    if how == "declined":
+        joining.decline(application=application, actor=coordinator, reason="Not an operator")
+    else:
+        joining.withdraw(application=application, reason="We merged")
+
+    board.refresh_from_db()
+    assert Invitation.objects.filter(meeting=board).count() == 0
+    assert board.agenda == "- Budget\n"
+    assert board.revisions.filter(field="agenda").first().text == "- Budget\n"
+
+
+@pytest.mark.django_db
 def test_welcome_twice_runs_once(coordinator, meetings_):
     application = scheduled_at(meetings_["board"], coordinator)
     Meeting.objects.filter(pk=meetings_["board"].pk).update(
