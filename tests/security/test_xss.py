@@ -143,21 +143,27 @@ def fill_meetings(payload: str, objects: dict, *, chair, coordinator) -> dict:
 
 def fill_joining(payload: str, objects: dict, *, chair) -> dict:
     """An application taken to its welcome at the board (which invites its executive by
-    name), then declined: every text of the procedure and its mails."""
-    application = joining.submit_application(
-        company_name=f"Applicant {payload}"[:200], website=payload,
-        hq_timezone="UTC", contact_name=payload[:200], contact_email="contact@example.org",
-        contact_role=payload[:200], interests=payload,
-        coordinators=[(payload[:200], "c@example.org")], executive=(payload[:200], "e@example.org"),
-    )  # fmt: skip
-    joining.confirm_email(token=joining.confirmation_token(application))
-    joining.mark_participating(application=application, actor=chair, note=payload)
-    joining.record_desire(
-        application=application, meeting=objects["held"], actor=chair, note=payload
-    )
-    joining.decline(application=application, actor=chair, reason=payload[:400])
-    application.refresh_from_db()
-    return {"application": application}
+    name), and a second one declined: every text of the procedure and its mails. (A
+    declined application takes its invitation back, so the first one stays open.)"""
+    applications = []
+    for n in range(2):
+        application = joining.submit_application(
+            company_name=f"Applicant {n} {payload}"[:200], website=payload,
+            hq_timezone="UTC", contact_name=payload[:200], contact_email=f"contact{n}@example.org",
+            contact_role=payload[:200], interests=payload,
+            coordinators=[(payload[:200], f"c{n}@example.org")],
+            executive=(payload[:200], f"e{n}@example.org"),
+        )  # fmt: skip
+        joining.confirm_email(token=joining.confirmation_token(application))
+        joining.mark_participating(application=application, actor=chair, note=payload)
+        joining.record_desire(
+            application=application, meeting=objects["held"], actor=chair, note=payload
+        )
+        applications.append(application)
+    joining.decline(application=applications[1], actor=chair, reason=payload[:400])
+    for application in applications:
+        application.refresh_from_db()
+    return {"application": applications[1], "scheduled": applications[0]}
 
 
 def fill_agreements(payload: str, objects: dict, *, coordinator) -> dict:
