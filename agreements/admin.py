@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from . import services
 from .models import ActionItem, Agreement, ForumTopic, Position, Topic
 
 
@@ -35,11 +36,25 @@ class TopicAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class PositionInline(admin.TabularInline):
+class ReadOnlyPositionsMixin:
+    """Positions are shown, not edited: they are recorded on the site through
+    services.record_position, which keeps one company, one voice (member companies
+    only, on open items, by someone who speaks for the company)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PositionInline(ReadOnlyPositionsMixin, admin.TabularInline):
     model = Position
     extra = 0
-    autocomplete_fields = ["company"]
-    readonly_fields = ["recorded_by", "recorded_at"]
+    fields = ["company", "stance", "comment", "recorded_by", "recorded_at"]
 
 
 @admin.register(Agreement)
@@ -64,25 +79,33 @@ class AgreementAdmin(HistoryUserMixin, admin.ModelAdmin):
     readonly_fields = ["status", "decided_at", "decided_on", "created_at", "updated_at"]
     inlines = [PositionInline]
 
-    def save_formset(self, request, form, formset, change):
-        for position in formset.save(commit=False):
-            position._history_user = request.user
-            position.recorded_by = position.recorded_by or request.user
-            position.save()
-        for position in formset.deleted_objects:
-            position._history_user = request.user
-            position.delete()
-        formset.save_m2m()
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not obj.is_open:
+            # Superseding took effect (or not) when the item was decided: the link stays.
+            fields.append("supersedes")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            restricted = services.restrict_action_items(agreement=obj, actor=request.user)
+            if restricted:
+                titles = ", ".join(f"“{item.title}”" for item in restricted)
+                self.message_user(
+                    request,
+                    f"Its action items are now restricted like the item, to "
+                    f"“{obj.get_visibility_display()}”: {titles}.",
+                    messages.INFO,
+                )
 
 
 @admin.register(Position)
-class PositionAdmin(HistoryUserMixin, admin.ModelAdmin):
+class PositionAdmin(ReadOnlyPositionsMixin, admin.ModelAdmin):
     list_display = ["agreement", "company", "stance", "recorded_by", "recorded_at"]
     list_filter = ["stance", "company"]
     search_fields = ["agreement__title", "company__name", "comment"]
     list_select_related = ["agreement", "company", "recorded_by"]
-    autocomplete_fields = ["agreement", "company"]
-    readonly_fields = ["recorded_by", "recorded_at"]
 
 
 @admin.register(ActionItem)

@@ -4,7 +4,7 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from meetings.models import Meeting, Series
@@ -86,7 +86,10 @@ class RegisterFilterForm(forms.Form):
         choices=[("", "Any status"), *Agreement.Status.choices], required=False
     )
     topic = forms.ModelChoiceField(
-        queryset=Topic.objects.all(), required=False, empty_label="Any topic", to_field_name="slug"
+        queryset=Topic.objects.none(),
+        required=False,
+        empty_label="Any topic",
+        to_field_name="slug",
     )
     year = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     company = forms.ModelChoiceField(
@@ -97,8 +100,12 @@ class RegisterFilterForm(forms.Form):
         label="Proposed by",
     )
 
-    def __init__(self, *args, first_year: int | None = None, **kwargs):
+    def __init__(self, *args, access: Access, first_year: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only topics of items the viewer may see: a topic's name can tell of board work.
+        self.fields["topic"].queryset = Topic.objects.filter(
+            Exists(Agreement.objects.visible_to(access).filter(topics=OuterRef("pk")))
+        )
         this_year = timezone.now().year
         first = min(first_year or this_year, this_year)
         self.fields["year"].choices = [("", "Any year")] + [
@@ -236,6 +243,12 @@ class AgreementForm(forms.ModelForm):
         if self.instance.supersedes_id and not access.can_see_agreement(self.instance.supersedes):
             # The editor may not see what this item supersedes: leave that link alone.
             del self.fields["supersedes"]
+        elif self.instance.pk and not self.instance.is_open:
+            # Superseding took effect (or not) when the item was decided: the link stays.
+            self.fields["supersedes"].disabled = True
+            self.fields[
+                "supersedes"
+            ].help_text = "Settled when the item was decided: it cannot change any more."
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]

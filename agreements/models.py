@@ -270,7 +270,14 @@ class Agreement(models.Model):
             errors["proposed_on"] = "The date a proposal was made cannot be in the future."
         elif self.decided_on and self.proposed_on and self.decided_on < self.proposed_on:
             errors["proposed_on"] = "A proposal cannot be dated after the decision on it."
-        if self.supersedes_id is not None:
+        if self.supersedes_link_changed() and not self.is_open:
+            # Superseding happens when the item is agreed: changing the link later would
+            # leave an agreement superseded by nothing, or replaced without being superseded.
+            errors["supersedes"] = (
+                "What an item supersedes is settled while it is proposed or in discussion; "
+                f"this one is {self.get_status_display().lower()}."
+            )
+        elif self.supersedes_id is not None:
             if self.pk is not None and self.supersedes_id == self.pk:
                 errors["supersedes"] = "An agreement cannot supersede itself."
             elif self.supersedes.status not in (self.Status.AGREED, self.Status.SUPERSEDED):
@@ -279,6 +286,13 @@ class Agreement(models.Model):
                 errors["supersedes"] = "Another item already supersedes that agreement."
         if errors:
             raise ValidationError(errors)
+
+    def supersedes_link_changed(self) -> bool:
+        """Whether `supersedes` differs from the saved row's (or is set on a new item)."""
+        if self.pk is None:
+            return self.supersedes_id is not None
+        saved = Agreement.objects.filter(pk=self.pk).values_list("supersedes_id", flat=True).first()
+        return saved != self.supersedes_id
 
     def superseded_by_id_or_none(self) -> int | None:
         try:

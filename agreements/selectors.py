@@ -78,6 +78,9 @@ class HistoryEntry:
     who: Person | None
     changes: list[Change]
     note: str = ""
+    #: On the entry where the item became superseded: the item replacing it, if the
+    #: viewer may see it.
+    superseded_by: Agreement | None = None
 
 
 #: Fields shown as "X changed" without their values (long texts, links to other rows).
@@ -94,9 +97,13 @@ _QUIET_FIELDS = {
 }
 
 
-def agreement_history(agreement: Agreement) -> list[HistoryEntry]:
+def agreement_history(*, agreement: Agreement, access: Access) -> list[HistoryEntry]:
     """Every recorded change of the item and of the companies' positions on it, newest
-    first. Two queries."""
+    first, as the viewer may see it (the item superseding it only if they may see that).
+    Two queries (three when `superseded_by` was not selected with the item)."""
+    successor = _superseded_by(agreement)
+    if successor is not None and not access.can_see_agreement(successor):
+        successor = None
     # (when, order at the same instant, entry): the item's creation comes first, then the
     # positions taken, then the changes of status.
     timeline: list[tuple[datetime.datetime, int, HistoryEntry]] = []
@@ -117,6 +124,7 @@ def agreement_history(agreement: Agreement) -> list[HistoryEntry]:
                 record.history_user,
                 changes,
                 _note(record.history_change_reason, changes),
+                successor if any(c.text.endswith("→ superseded") for c in changes) else None,
             )
             timeline.append((record.history_date, 0 if created else 2, entry))
     last_stance: dict[int, str] = {}
@@ -158,10 +166,19 @@ def _describe_change(change) -> Change | None:
     return Change(f"{_QUIET_FIELDS.get(change.field, change.field.replace('_', ' '))} changed")
 
 
+def _superseded_by(agreement: Agreement) -> Agreement | None:
+    try:
+        return agreement.superseded_by
+    except Agreement.DoesNotExist:
+        return None
+
+
 def _note(reason: str | None, changes: list[Change]) -> str:
     # The reason repeats the status label for plain status changes: show it only when
-    # it says more (a note typed by the person, "Superseded by …").
-    if not reason or reason in {"Edited", "Proposed"}:
+    # it says more (a note typed by the person). Older records name the superseding
+    # item in the reason ("Superseded by …"), which may be more restricted than this
+    # one: the entry's `superseded_by` says it to those who may see it.
+    if not reason or reason in {"Edited", "Proposed"} or reason.startswith("Superseded by "):
         return ""
     if any(c.text.endswith(f"→ {reason.lower()}") for c in changes):
         return ""

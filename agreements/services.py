@@ -16,7 +16,16 @@ from django.utils.text import slugify
 from meetings.models import Meeting
 from members.models import Company, Person
 
-from .models import RESERVED_SLUGS, ActionItem, Agreement, ForumTopic, Position, Topic
+from .models import (
+    RESERVED_SLUGS,
+    VISIBILITY_RANK,
+    ActionItem,
+    Agreement,
+    ForumTopic,
+    Position,
+    Topic,
+    Visibility,
+)
 
 
 def unique_slug(model, text: str, *, exclude_pk: int | None = None, fallback: str) -> str:
@@ -65,7 +74,10 @@ def save_agreement(
     discussed_at: list[Meeting] | None = None,
 ) -> Agreement:
     """Create or edit an item's text and facts (its status moves with
-    `change_agreement_status`). `agreement` carries the new values, validated."""
+    `change_agreement_status`). `agreement` carries the new values, validated.
+
+    When the edit restricts the item's visibility, its action items that were more open
+    are restricted with it; they are left in `agreement.restricted_action_items`."""
     created = agreement.pk is None
     if not agreement.slug:
         agreement.slug = unique_slug(
@@ -78,7 +90,28 @@ def save_agreement(
     agreement.topics.set([*topics, *topics_from_names(new_topic_names or [])])
     if discussed_at is not None:
         agreement.discussed_at.set(discussed_at)
+    agreement.restricted_action_items = (
+        [] if created else restrict_action_items(agreement=agreement, actor=actor)
+    )
     return agreement
+
+
+@transaction.atomic
+def restrict_action_items(*, agreement: Agreement, actor: Person | None) -> list[ActionItem]:
+    """Raise the visibility of the agreement's action items that are more open than it
+    (an action item is never more open than the agreement it serves), and return them.
+    Called when an agreement's visibility is tightened."""
+    rank = VISIBILITY_RANK[Visibility(agreement.visibility)]
+    more_open = [level for level, r in VISIBILITY_RANK.items() if r < rank]
+    items = list(
+        ActionItem.objects.select_for_update()
+        .filter(agreement=agreement, visibility__in=more_open)
+        .order_by("pk")
+    )
+    for item in items:
+        item.visibility = agreement.visibility
+        _save_with_history(item, actor=actor, reason="Restricted with its agreement")
+    return items
 
 
 @transaction.atomic
@@ -110,7 +143,9 @@ def change_agreement_status(
         earlier = Agreement.objects.select_for_update().get(pk=agreement.supersedes_id)
         if earlier.status == Agreement.Status.AGREED:
             earlier.move_to(Agreement.Status.SUPERSEDED, superseded_by=agreement, now=now)
-            _save_with_history(earlier, actor=actor, reason=f"Superseded by {agreement.title}")
+            # The successor may be more restricted than the earlier item: its title stays
+            # out of the earlier item's history (the page names it to those who may see it).
+            _save_with_history(earlier, actor=actor, reason="Superseded")
     return agreement
 
 

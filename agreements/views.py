@@ -91,9 +91,12 @@ class AgreementListView(ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        visible = Agreement.objects.visible_to(_access(self.request))
+        access = _access(self.request)
+        visible = Agreement.objects.visible_to(access)
         self.filter_form = RegisterFilterForm(
-            self.request.GET or None, first_year=RegisterFilterForm.first_year(visible)
+            self.request.GET or None,
+            access=access,
+            first_year=RegisterFilterForm.first_year(visible),
         )
         return self.filter_form.filter(visible.for_listing())
 
@@ -132,7 +135,7 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "action_items": list(
             ActionItem.objects.visible_to(access).filter(agreement=agreement).for_listing()
         ),
-        "history": selectors.agreement_history(agreement),
+        "history": selectors.agreement_history(agreement=agreement, access=access),
         "can_edit": access.can_edit_agreements,
         "can_record_position": speaks and agreement.is_open,
         "today": today(),
@@ -169,6 +172,13 @@ def agreement_edit(request: HttpRequest, slug: str | None = None) -> HttpRespons
             _add_errors(form, error)
         else:
             messages.success(request, "Saved in the register." if slug else "Proposal recorded.")
+            if restricted := saved.restricted_action_items:
+                titles = ", ".join(f"“{item.title}”" for item in restricted)
+                messages.info(
+                    request,
+                    f"Its action items are now restricted like the item, to "
+                    f"“{saved.get_visibility_display()}”: {titles}.",
+                )
             return redirect(saved.get_absolute_url())
     return render(
         request,
@@ -243,7 +253,7 @@ def register_csv(request: HttpRequest) -> HttpResponse:
     """The register as CSV: the items the viewer may see, with the list's filters."""
     access = _access(request)
     visible = Agreement.objects.visible_to(access)
-    form = RegisterFilterForm(request.GET or None, first_year=None)
+    form = RegisterFilterForm(request.GET or None, access=access, first_year=None)
     agreements = form.filter(visible.for_listing()).select_related(
         "decided_at__series", "supersedes"
     )

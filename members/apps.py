@@ -10,10 +10,11 @@ class MembersConfig(AppConfig):
         # for the bookkeeping no page shows (sending a 10,000-recipient announcement must
         # not retire every page 10,000 times).
         from django.apps import apps
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from lcoo.pagecache import bump_data_version
 
+        through_models = set()
         for model in apps.get_models():
             label = model._meta.label
             if model._meta.app_label not in {"members", "meetings", "agreements"}:
@@ -22,6 +23,10 @@ class MembersConfig(AppConfig):
                 continue
             post_save.connect(_saved, sender=model, weak=False)
             post_delete.connect(bump_data_version, sender=model, weak=False)
+            # add(), remove() and clear() on a many-to-many field save no model.
+            through_models.update(f.remote_field.through for f in model._meta.local_many_to_many)
+        for through in through_models:
+            m2m_changed.connect(_links_changed, sender=through, weak=False)
 
 
 #: Models whose rows no public page shows. History rows are written beside the row they
@@ -35,3 +40,10 @@ def _saved(sender, instance, update_fields=None, **kwargs) -> None:
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # a login: nothing a page shows has changed
     bump_data_version()
+
+
+def _links_changed(sender, action, **kwargs) -> None:
+    from lcoo.pagecache import bump_data_version
+
+    if action in {"post_add", "post_remove", "post_clear"}:
+        bump_data_version()

@@ -374,3 +374,49 @@ def test_forum_topic_drop_scheduled_topic_is_refused(forum_series):
 
     with pytest.raises(ValidationError):
         topic.drop()
+
+
+@pytest.mark.django_db
+def test_agreement_clean_refuses_adding_supersedes_to_a_decided_item(gm):
+    earlier = _agreement_in(S.AGREED, gm["earlier"])
+    later = _agreement_in(S.AGREED, gm["last"])
+    later.supersedes = earlier
+
+    with pytest.raises(ValidationError) as error:
+        later.clean()
+
+    assert error.value.message_dict == {
+        "supersedes": [
+            "What an item supersedes is settled while it is proposed or in discussion; "
+            "this one is agreed."
+        ]
+    }
+
+
+@pytest.mark.django_db
+def test_agreement_clean_refuses_removing_supersedes_after_superseding(gm):
+    earlier = _agreement_in(S.SUPERSEDED, gm["earlier"])
+    replacement = AgreementFactory(
+        status=S.AGREED, decided_at=gm["last"], decided_on=datetime.date(2026, 1, 20)
+    )
+    Agreement.objects.filter(pk=replacement.pk).update(supersedes=earlier)
+    replacement.refresh_from_db()
+    replacement.supersedes = None
+
+    with pytest.raises(ValidationError) as error:
+        replacement.clean()
+
+    assert list(error.value.message_dict) == ["supersedes"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [S.PROPOSED, S.IN_DISCUSSION])
+def test_agreement_clean_lets_open_items_change_what_they_supersede(gm, status):
+    first = _agreement_in(S.AGREED, gm["earlier"])
+    second = _agreement_in(S.AGREED, gm["last"])
+    item = AgreementFactory(status=status, supersedes=first)
+    item.supersedes = second
+
+    item.clean()
+
+    assert item.supersedes == second

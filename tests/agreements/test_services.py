@@ -1,11 +1,13 @@
 """Workflows: status changes with their history, positions, action items, forum topics."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
 from agreements import services
 from agreements.models import ActionItem, Agreement, ForumTopic, Position, Topic
 from agreements.selectors import agreement_history
+from members.permissions import access_for
 from tests.factories import (
     ActionItemFactory,
     AgreementFactory,
@@ -128,7 +130,8 @@ def test_agreeing_a_replacement_supersedes_the_earlier_agreement(coordinator, gm
     old.refresh_from_db()
     assert old.status == S.SUPERSEDED
     assert old.superseded_by == new
-    assert old.history.latest().history_change_reason == f"Superseded by {new.title}"
+    # Neutral: the replacing item may be more restricted than the earlier one.
+    assert old.history.latest().history_change_reason == "Superseded"
 
 
 @pytest.mark.django_db
@@ -167,7 +170,7 @@ def test_record_position_one_company_one_voice(coordinator, company):
     assert list(agreement.positions.values_list("company__name", "stance", "comment")) == [
         ("Orange", "agrees", "After changes")
     ]
-    history = agreement_history(agreement)
+    history = agreement_history(agreement=agreement, access=access_for(coordinator))
     assert [c.text for e in history for c in e.changes][:2] == [
         "Orange agrees (was: objects)",
         "Orange objects",
@@ -371,3 +374,119 @@ def test_set_interest_on_dropped_topic_is_refused(company):
 
     with pytest.raises(ValidationError):
         services.set_interest(topic=topic, company=company, interested=True)
+
+
+# Superseding, visibility and the history
+
+
+def _agreed(gm, key="last", **fields):
+    meeting_ = gm[key]
+    return AgreementFactory(
+        status=S.AGREED, decided_at=meeting_, decided_on=meeting_.starts_at.date(), **fields
+    )
+
+
+@pytest.mark.django_db
+def test_save_agreement_refuses_making_an_agreed_item_supersede_another(chair, gm):
+    earlier = _agreed(gm, "earlier", title="A rule")
+    later = _agreed(gm, title="B rule")
+    later.supersedes = earlier
+
+    with pytest.raises(ValidationError) as error:
+        services.save_agreement(agreement=later, actor=chair, topics=[])
+
+    assert list(error.value.message_dict) == ["supersedes"]
+    earlier.refresh_from_db()
+    assert (earlier.status, earlier.superseded_by_id_or_none()) == (S.AGREED, None)
+
+
+@pytest.mark.django_db
+def test_save_agreement_refuses_removing_the_link_after_superseding(chair, gm):
+    earlier = _agreed(gm, "earlier", title="A rule")
+    replacement = AgreementFactory(title="B rule", supersedes=earlier)
+    services.change_agreement_status(
+        agreement=replacement, status=S.AGREED, actor=chair, meeting=gm["last"]
+    )
+    replacement.refresh_from_db()
+    replacement.supersedes = None
+
+    with pytest.raises(ValidationError) as error:
+        services.save_agreement(agreement=replacement, actor=chair, topics=[])
+
+    assert list(error.value.message_dict) == ["supersedes"]
+    earlier.refresh_from_db()
+    assert (earlier.status, earlier.superseded_by_id_or_none()) == (S.SUPERSEDED, replacement.pk)
+
+
+@pytest.mark.django_db
+def test_history_names_the_superseding_item_only_to_those_who_may_see_it(chair, gm):
+    earlier = _agreed(gm, "earlier", title="Old public rule")
+    secret = AgreementFactory(
+        title="Secret board successor", supersedes=earlier, visibility="board"
+    )
+    services.change_agreement_status(
+        agreement=secret, status=S.AGREED, actor=chair, meeting=gm["last"]
+    )
+    earlier.refresh_from_db()
+
+    public = agreement_history(agreement=earlier, access=access_for(AnonymousUser()))
+    board = agreement_history(agreement=earlier, access=access_for(chair))
+
+    # Newest first: the entry where the item became superseded.
+    assert (public[0].changes[0].text, public[0].note, public[0].superseded_by) == (
+        "status: agreed → superseded",
+        "",
+        None,
+    )
+    assert (board[0].note, board[0].superseded_by) == ("", secret)
+
+
+@pytest.mark.django_db
+def test_history_hides_the_successor_named_in_older_records(chair, gm):
+    earlier = _agreed(gm, "earlier", title="Old public rule")
+    AgreementFactory(title="Secret board successor", supersedes=earlier, visibility="board")
+    earlier.status = S.SUPERSEDED
+    earlier._change_reason = "Superseded by Secret board successor"
+    earlier.save()
+
+    history = agreement_history(agreement=earlier, access=access_for(AnonymousUser()))
+
+    assert [(e.note, e.superseded_by) for e in history] == [("", None), ("", None)]
+
+
+@pytest.mark.django_db
+def test_save_agreement_restricts_action_items_with_a_tightened_agreement(chair, gm):
+    agreement = AgreementFactory(title="Soon secret", visibility="public")
+    public = ActionItemFactory(title="Public follow-up", raised_at=gm["last"], agreement=agreement)
+    members = ActionItemFactory(
+        title="Members follow-up", raised_at=gm["last"], agreement=agreement, visibility="members"
+    )
+    other = ActionItemFactory(title="Unrelated", raised_at=gm["last"])
+    agreement.visibility = "board"
+
+    saved = services.save_agreement(agreement=agreement, actor=chair, topics=[])
+
+    assert saved.restricted_action_items == [public, members]
+    assert dict(ActionItem.objects.values_list("title", "visibility")) == {
+        "Public follow-up": "board",
+        "Members follow-up": "board",
+        "Unrelated": "public",
+    }
+    latest = ActionItem.objects.get(pk=public.pk).history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (
+        chair,
+        "Restricted with its agreement",
+    )
+    assert other.history.count() == 1
+
+
+@pytest.mark.django_db
+def test_save_agreement_leaves_more_restricted_action_items_alone(chair, gm):
+    agreement = AgreementFactory(visibility="members")
+    ActionItemFactory(raised_at=gm["last"], agreement=agreement, visibility="board")
+    agreement.visibility = "public"
+
+    saved = services.save_agreement(agreement=agreement, actor=chair, topics=[])
+
+    assert saved.restricted_action_items == []
+    assert list(ActionItem.objects.values_list("visibility", flat=True)) == ["board"]

@@ -663,3 +663,69 @@ def test_coordinator_edit_keeps_links_to_board_meetings_it_cannot_see(
 
     assert response.status_code == 302
     assert set(agreement.discussed_at.all()) == {board_meeting, gm["last"]}
+
+
+@pytest.mark.django_db
+def test_edit_form_keeps_what_a_decided_item_supersedes(client, login, gm):
+    login("chair")
+    earlier = AgreementFactory(
+        title="A rule",
+        status="agreed",
+        decided_at=gm["earlier"],
+        decided_on=datetime.date(2026, 1, 6),
+    )
+    AgreementFactory(
+        slug="b-rule",
+        title="B rule",
+        status="agreed",
+        decided_at=gm["last"],
+        decided_on=datetime.date(2026, 1, 20),
+    )
+
+    page = client.get("/agreements/b-rule/edit/")
+    response = client.post(
+        "/agreements/b-rule/edit/",
+        {
+            "title": "B rule",
+            "slug": "b-rule",
+            "summary": "S.",
+            "proposed_on": "2026-01-05",
+            "visibility": "public",
+            "supersedes": earlier.pk,
+        },
+    )
+
+    assert page.context["form"].fields["supersedes"].disabled is True
+    assert response.status_code == 302
+    earlier.refresh_from_db()
+    assert (earlier.status, earlier.superseded_by_id_or_none()) == ("agreed", None)
+    assert Agreement.objects.get(slug="b-rule").supersedes_id is None
+
+
+@pytest.mark.django_db
+def test_edit_form_lets_an_open_item_choose_what_it_supersedes(client, login, gm, item):
+    login("chair")
+    earlier = AgreementFactory(
+        title="A rule",
+        status="agreed",
+        decided_at=gm["earlier"],
+        decided_on=datetime.date(2026, 1, 6),
+    )
+
+    page = client.get("/agreements/an-item/edit/")
+    response = client.post(
+        "/agreements/an-item/edit/",
+        {
+            "title": "An item",
+            "slug": "an-item",
+            "summary": "S.",
+            "proposed_on": "2026-01-05",
+            "visibility": "public",
+            "supersedes": earlier.pk,
+        },
+    )
+
+    assert page.context["form"].fields["supersedes"].disabled is False
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.supersedes == earlier

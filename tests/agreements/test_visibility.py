@@ -4,7 +4,8 @@ the register, search, CSV, counts, the feed, meeting pages, participation pages.
 import pytest
 from django.urls import reverse
 
-from tests.factories import ActionItemFactory, AgreementFactory
+from agreements import services
+from tests.factories import ActionItemFactory, AgreementFactory, PositionFactory, TopicFactory
 
 from .conftest import ROLES
 
@@ -162,3 +163,128 @@ def test_board_meeting_link_not_shown_on_a_public_agreement(client, board_meetin
 
     assert board_meeting.get_absolute_url() not in content
     assert reverse("agreements:detail", args=[agreement.slug]) == agreement.get_absolute_url()
+
+
+LEVELS = ("public", "members", "board")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ROLES)
+def test_action_item_list_and_csv_show_only_visible_levels(client, login, gm, who):
+    for level in LEVELS:
+        ActionItemFactory(title=f"Numbat {level} chore", raised_at=gm["last"], visibility=level)
+    login(who)
+
+    listing = client.get("/agreements/action-items/").content.decode()
+    csv_rows = client.get("/agreements/action-items.csv").content.decode()
+
+    assert {lv for lv in LEVELS if f"Numbat {lv} chore" in listing} == SEES[who]
+    assert {lv for lv in LEVELS if f"Numbat {lv} chore" in csv_rows} == SEES[who]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ROLES)
+def test_participation_page_shows_only_visible_positions_and_action_items(
+    client, login, register, gm, company, who
+):
+    for level, agreement in register.items():
+        PositionFactory(agreement=agreement, company=company, comment=f"Dingo {level} comment")
+        ActionItemFactory(
+            title=f"Dingo {level} chore", raised_at=gm["last"], company=company, visibility=level
+        )
+    login(who)
+
+    content = client.get(f"/agreements/companies/{company.slug}/").content.decode()
+
+    assert {lv for lv in LEVELS if f"Dingo {lv} comment" in content} == SEES[who]
+    assert {lv for lv in LEVELS if f"Dingo {lv} chore" in content} == SEES[who]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ROLES)
+def test_agreement_page_shows_only_visible_action_items(client, login, register, gm, who):
+    for level in LEVELS:
+        ActionItemFactory(
+            title=f"Bilby {level} chore",
+            raised_at=gm["last"],
+            agreement=register["public"],
+            visibility=level,
+        )
+    login(who)
+
+    content = client.get(register["public"].get_absolute_url()).content.decode()
+
+    assert {lv for lv in LEVELS if f"Bilby {lv} chore" in content} == SEES[who]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "shown"), [("anonymous", False), ("chair", True)])
+def test_history_of_a_superseded_item_names_a_board_successor_only_to_the_board(
+    client, login, chair, gm, who, shown
+):
+    old = AgreementFactory(
+        title="Old public rule",
+        status="agreed",
+        decided_at=gm["earlier"],
+        decided_on=gm["earlier"].starts_at.date(),
+    )
+    new = AgreementFactory(title="Secret board successor", supersedes=old, visibility="board")
+    services.change_agreement_status(
+        agreement=new, status="agreed", actor=chair, meeting=gm["last"]
+    )
+    login(who)
+
+    content = client.get(old.get_absolute_url()).content.decode()
+
+    history = content.split('id="history-heading"')[1]
+    link = f'by <a href="{new.get_absolute_url()}">Secret board successor</a>'
+    assert ("Secret board successor" in content, link in history) == (shown, shown)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "topics"), [("anonymous", ["Upgrades"]), ("chair", ["Confidential merger", "Upgrades"])]
+)
+def test_register_topic_filter_offers_only_topics_of_visible_items(client, login, who, topics):
+    AgreementFactory(visibility="board").topics.add(TopicFactory(name="Confidential merger"))
+    AgreementFactory(visibility="public").topics.add(TopicFactory(name="Upgrades"))
+    TopicFactory(name="Unused")
+    login(who)
+
+    response = client.get("/agreements/")
+
+    offered = [t.name for t in response.context["filter_form"].fields["topic"].queryset]
+    assert offered == topics
+    assert ("Confidential merger" in response.content.decode()) == (who == "chair")
+
+
+@pytest.mark.django_db
+def test_tightened_agreement_takes_its_action_items_out_of_public_lists(client, login, gm):
+    agreement = AgreementFactory(title="Soon secret", slug="soon-secret", summary="S.")
+    ActionItemFactory(title="Follow-up of soon secret", raised_at=gm["last"], agreement=agreement)
+    login("chair")
+
+    response = client.post(
+        "/agreements/soon-secret/edit/",
+        {
+            "title": "Soon secret",
+            "slug": "soon-secret",
+            "summary": "S.",
+            "proposed_on": "2026-01-05",
+            "visibility": "board",
+        },
+        follow=True,
+    )
+    client.logout()
+    listing = client.get("/agreements/action-items/").content.decode()
+    csv_rows = client.get("/agreements/action-items.csv").content.decode()
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Saved in the register.",
+        "Its action items are now restricted like the item, to “Executive Board”: "
+        "“Follow-up of soon secret”.",
+    ]
+    assert ("Follow-up of soon secret" in listing, "Follow-up of soon secret" in csv_rows) == (
+        False,
+        False,
+    )

@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import CompanyFactory
+from agreements import services
+from tests.factories import CompanyFactory, ForumTopicFactory
 
 
 @pytest.fixture(autouse=True)
@@ -63,3 +64,18 @@ def test_forms_with_csrf_tokens_are_not_cached(client):
     pages = [client.get("/join/"), client.get("/join/")]
 
     assert all("X-Page-Cache" not in page for page in pages)
+
+
+@pytest.mark.django_db
+def test_many_to_many_change_retires_cached_pages(client):
+    topic = ForumTopicFactory(title="Edge sites", slug="edge-sites")
+    company = CompanyFactory(name="Verizon")
+    url = reverse("agreements:forum-topic", args=[topic.slug])
+    client.get(url)
+    cached = client.get(url)
+
+    services.set_interest(topic=topic, company=company, interested=True)
+    after = client.get(url)
+
+    assert (cached["X-Page-Cache"], after["X-Page-Cache"]) == ("hit", "miss")
+    assert "Verizon" in after.content.decode()
