@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
@@ -114,6 +116,9 @@ def _body(
     """The feed as built for this ETag, plain or gzipped (a big feed is mostly repeats).
     Both are cached under their own keys, so a request fetches only the one it sends."""
     key = f"meetings:feed:{etag}:{'gz' if packed else 'plain'}"
+    body = _local_bodies.get(key)
+    if body is not None:
+        return body
     body = cache.get(key)
     if body is None:
         plain = build_calendar(
@@ -127,7 +132,42 @@ def _body(
             CACHE_SECONDS,
         )
         body = compressed if packed else plain
+    _local_bodies.put(key, body)
     return body
+
+
+class _Bodies:
+    """The last feed bodies this process served, by key (ETag and encoding). A body never
+    changes under its key, so nothing here can go stale; it saves fetching megabytes
+    from the shared cache on every full request."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        if len(body) > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = body
+            self._size += len(body)
+            while self._size > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped)
+
+
+_local_bodies = _Bodies(max_bytes=32 * 1024 * 1024)
 
 
 def _public_meetings() -> QuerySet[Meeting]:

@@ -468,3 +468,16 @@ def test_private_feed_has_board_meetings_the_person_is_invited_to(
     assert len(events(not_invited.encode())) == 26
     assert "Budget" not in not_invited
     assert "board-room" not in not_invited
+
+
+def test_local_feed_bodies_keep_the_newest_within_their_size():
+    from meetings.feeds import _Bodies
+
+    bodies = _Bodies(max_bytes=10)
+    bodies.put("a", b"1234")
+    bodies.put("b", b"5678")
+    bodies.get("a")  # a is now the newest used
+    bodies.put("c", b"90ab")
+    bodies.put("huge", b"x" * 11)
+
+    assert [bodies.get(k) for k in ("a", "b", "c", "huge")] == [b"1234", None, b"90ab", None]
