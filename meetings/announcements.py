@@ -120,10 +120,13 @@ def _earlier_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
     ]
 
 
-def plan_due(now: datetime.datetime) -> list[Planned]:
-    """Every message that is due at `now` and not decided yet."""
+def plan_due(now: datetime.datetime, *, series: Series | None = None) -> list[Planned]:
+    """Every message that is due at `now` and not decided yet (of one series only, if
+    given)."""
     planned: list[Planned] = []
     upcoming = Meeting.objects.filter(starts_at__gt=now).select_related("series")
+    if series is not None:
+        upcoming = upcoming.filter(series=series)
     announced = Delivery.objects.filter(meeting=OuterRef("pk"), kind=Delivery.Kind.ANNOUNCEMENT)
     cancelled_notice = Delivery.objects.filter(
         meeting=OuterRef("pk"), kind=Delivery.Kind.CANCELLATION
@@ -197,11 +200,12 @@ def plan_due(now: datetime.datetime) -> list[Planned]:
 
 
 @transaction.atomic
-def decide_due(now: datetime.datetime | None = None) -> int:
-    """Create the Delivery rows of every message due at `now`. Returns how many."""
+def decide_due(now: datetime.datetime | None = None, *, series: Series | None = None) -> int:
+    """Create the Delivery rows of every message due at `now` (of one series only, if
+    given: benchmarks and tests). Returns how many."""
     now = now or timezone.now()
     supersede_stale(now)
-    planned = plan_due(now)
+    planned = plan_due(now, series=series)
     if not planned:
         return 0
     # Lock the meetings concerned, so two deciders at once cannot both decide.
@@ -271,14 +275,28 @@ def _stale(now: datetime.datetime) -> Q:
 
 def supersede_stale(now: datetime.datetime | None = None) -> int:
     """Mark superseded every unsent row of a cancelled meeting (its cancellation notice
-    goes instead) and of a meeting that is over. Returns how many."""
+    goes instead) and of a meeting that is over. Returns how many.
+
+    Every sender batch runs this, with thousands of rows waiting: it looks at the few
+    meetings that have unsent mail first, and updates rows only of those that are off.
+    """
     now = now or timezone.now()
-    stale = Delivery.objects.filter(
-        Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
-    ).filter(_stale(now))
-    return Delivery.objects.filter(pk__in=stale.values("pk")).update(
-        status=Delivery.Status.SUPERSEDED, claimed_until=None
+    unsent = Q(status=Delivery.Status.PENDING) | Q(
+        status=Delivery.Status.SENDING, claimed_until__lt=now
     )
+    waiting = set(Delivery.objects.filter(unsent).values_list("meeting_id", flat=True).distinct())
+    if not waiting:
+        return 0
+    off = Meeting.objects.filter(pk__in=waiting).filter(
+        Q(status=Meeting.Status.CANCELLED) | Q(ends_at__lte=now)
+    )
+    superseded = 0
+    for meeting_id, status, ends_at in off.values_list("pk", "status", "ends_at"):
+        rows = Delivery.objects.filter(unsent, meeting_id=meeting_id)
+        if status == Meeting.Status.CANCELLED and ends_at > now:
+            rows = rows.exclude(kind=Delivery.Kind.CANCELLATION)
+        superseded += rows.update(status=Delivery.Status.SUPERSEDED, claimed_until=None)
+    return superseded
 
 
 def claim(limit: int = BATCH, now: datetime.datetime | None = None) -> list[Delivery]:
