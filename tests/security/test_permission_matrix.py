@@ -205,9 +205,10 @@ GET = {
 }
 
 #: Admin models written by the portal's workflows only: nothing is added by hand, and
-#: the agreements' history is not deleted either.
+#: the agreements' history is not deleted either. A company's position is recorded on the
+#: site by those who speak for it (one company, one voice): the admin only shows it.
 HISTORY = {"agreements.historicalagreement", "agreements.historicalposition",
-           "agreements.historicalactionitem"}  # fmt: skip
+           "agreements.historicalactionitem", "agreements.position"}  # fmt: skip
 NO_ADD = {"meetings.noterevision", *HISTORY}
 
 
