@@ -172,6 +172,7 @@ class Portal:
                 raise SystemExit(f"the Celery worker did not start; see {log}")
             time.sleep(0.2)
         self.processes.append(worker)
+        self.worker, self.worker_log = worker, log
         return worker
 
     def stop(self) -> None:
@@ -317,6 +318,15 @@ def drill_redis(portal: Portal, load: Load, mail) -> bool:
     subprocess.run(REDIS_START, check=True)
     wait(redis_ready, 20)
     back = time.monotonic()
+    time.sleep(3)
+    exited = portal.worker.poll()
+    if exited is not None:
+        # Celery 5.7 with kombu 5.7 can die on a lost Redis connection while restoring
+        # unacknowledged messages ('NoneType' object has no attribute 'hostname').
+        # In production its supervisor starts it again (compose: restart: unless-stopped).
+        say(f"    the Celery worker exited ({exited}) on the broker loss; restarted, as its "
+            "supervisor would")  # fmt: skip
+        portal.start_worker(portal.worker_log)
     delivered = wait(
         lambda: (
             Delivery.objects.filter(meeting=meeting).exists()
