@@ -9,10 +9,11 @@ and served, and forms still save, until Redis is back.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
@@ -36,8 +37,24 @@ class PooledRedisCacheClient(RedisCacheClient):
         return client
 
 
+def _tolerant(name: str, fallback: Callable[..., object]):
+    """RedisCache's method `name`, answering `fallback(*its arguments)` when Redis is away."""
+    method = getattr(RedisCache, name)
+
+    @functools.wraps(method)
+    def tolerant(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except RedisError as error:
+            self._unavailable(name, error)
+            return fallback(*args, **kwargs)
+
+    return tolerant
+
+
 class ResilientRedisCache(RedisCache):
-    """Redis, where an unreachable server behaves like an empty cache."""
+    """Redis, where an unreachable server behaves like an empty cache: reads miss, writes
+    are dropped, and incr() answers None (the caller decides what that means)."""
 
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
@@ -50,78 +67,14 @@ class ResilientRedisCache(RedisCache):
             self._last_warning = now
             logger.warning("Cache unavailable (%s): %s; serving without it", operation, error)
 
-    def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except RedisError as error:
-            self._unavailable("get", error)
-            return default
-
-    def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except RedisError as error:
-            self._unavailable("get_many", error)
-            return {}
-
-    def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except RedisError as error:
-            self._unavailable("has_key", error)
-            return False
-
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except RedisError as error:
-            self._unavailable("add", error)
-            return False
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            super().set(key, value, timeout, version)
-        except RedisError as error:
-            self._unavailable("set", error)
-
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except RedisError as error:
-            self._unavailable("set_many", error)
-            return list(data)
-
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except RedisError as error:
-            self._unavailable("touch", error)
-            return False
-
-    def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except RedisError as error:
-            self._unavailable("delete", error)
-            return False
-
-    def delete_many(self, keys, version=None):
-        try:
-            super().delete_many(keys, version)
-        except RedisError as error:
-            self._unavailable("delete_many", error)
-
-    def incr(self, key, delta=1, version=None):
-        """The new value; None when Redis is away (the caller decides what that means)."""
-        try:
-            return super().incr(key, delta, version)
-        except RedisError as error:
-            self._unavailable("incr", error)
-            return None
-
-    def clear(self):
-        try:
-            return super().clear()
-        except RedisError as error:
-            self._unavailable("clear", error)
-            return False
+    get = _tolerant("get", lambda key, default=None, version=None: default)
+    get_many = _tolerant("get_many", lambda *args, **kwargs: {})
+    has_key = _tolerant("has_key", lambda *args, **kwargs: False)
+    add = _tolerant("add", lambda *args, **kwargs: False)
+    set = _tolerant("set", lambda *args, **kwargs: None)
+    set_many = _tolerant("set_many", lambda data, *args, **kwargs: list(data))
+    touch = _tolerant("touch", lambda *args, **kwargs: False)
+    delete = _tolerant("delete", lambda *args, **kwargs: False)
+    delete_many = _tolerant("delete_many", lambda *args, **kwargs: None)
+    incr = _tolerant("incr", lambda *args, **kwargs: None)
+    clear = _tolerant("clear", lambda *args, **kwargs: False)
