@@ -68,13 +68,10 @@ class MeetingMultipleChoiceField(forms.ModelMultipleChoiceField):
         return meeting_label(meeting)
 
 
-def check_visibility(form: forms.Form, access: Access) -> None:
-    visibility = form.cleaned_data.get("visibility")
-    if visibility and visibility not in access.agreement_visibilities:
-        form.add_error(
-            "visibility",
-            "Only chairs and executive representatives can file items for the board.",
-        )
+def visibility_choices(access: Access) -> list[tuple[str, str]]:
+    """The visibility levels a person may file items under: a field limited to these
+    refuses any other value."""
+    return [(v, label) for v, label in Visibility.choices if v in access.agreement_visibilities]
 
 
 # The register, for everyone ----------------------------------------------------------
@@ -220,11 +217,7 @@ class AgreementForm(forms.ModelForm):
         self.fields["proposing_company"].queryset = Company.objects.exclude(
             status=Company.Status.APPLICANT
         )
-        self.fields["visibility"].choices = [
-            (value, label)
-            for value, label in Visibility.choices
-            if value in access.agreement_visibilities
-        ]
+        self.fields["visibility"].choices = visibility_choices(access)
         supersedable = Q(status=Agreement.Status.AGREED)
         discussed = None
         if self.instance.pk:
@@ -255,11 +248,6 @@ class AgreementForm(forms.ModelForm):
         if slug in RESERVED_SLUGS:
             raise ValidationError("That address names a page of the register; choose another.")
         return slug or (self.instance.slug if self.instance.pk else "")
-
-    def clean(self):
-        cleaned = super().clean()
-        check_visibility(self, self.access)
-        return cleaned
 
     def _get_validation_exclusions(self):
         # An empty slug is filled in by the service from the title.
@@ -345,16 +333,7 @@ class ActionItemForm(forms.ModelForm):
         self.fields["agreement"].queryset = Agreement.objects.visible_to(access).order_by("title")
         if self.instance.agreement_id and not access.can_see_agreement(self.instance.agreement):
             del self.fields["agreement"]
-        self.fields["visibility"].choices = [
-            (value, label)
-            for value, label in Visibility.choices
-            if value in access.agreement_visibilities
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        check_visibility(self, self.access)
-        return cleaned
+        self.fields["visibility"].choices = visibility_choices(access)
 
 
 class ForumTopicForm(forms.ModelForm):

@@ -253,10 +253,6 @@ class Agreement(models.Model):
         return self.status in self.OPEN_STATUSES
 
     @property
-    def is_decided(self) -> bool:
-        return self.status in self.DECIDED_STATUSES
-
-    @property
     def allowed_transitions(self) -> list[Agreement.Status]:
         """What a person may move the item to (superseding is automatic)."""
         return [
@@ -294,11 +290,16 @@ class Agreement(models.Model):
         saved = Agreement.objects.filter(pk=self.pk).values_list("supersedes_id", flat=True).first()
         return saved != self.supersedes_id
 
-    def superseded_by_id_or_none(self) -> int | None:
+    @property
+    def successor(self) -> Agreement | None:
+        """The agreement that supersedes (or will supersede) this one, if any."""
         try:
-            return self.superseded_by.pk
+            return self.superseded_by
         except Agreement.DoesNotExist:
             return None
+
+    def superseded_by_id_or_none(self) -> int | None:
+        return self.successor.pk if self.successor else None
 
     def move_to(
         self,

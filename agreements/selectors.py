@@ -101,7 +101,7 @@ def agreement_history(*, agreement: Agreement, access: Access) -> list[HistoryEn
     """Every recorded change of the item and of the companies' positions on it, newest
     first, as the viewer may see it (the item superseding it only if they may see that).
     Two queries (three when `superseded_by` was not selected with the item)."""
-    successor = _superseded_by(agreement)
+    successor = agreement.successor
     if successor is not None and not access.can_see_agreement(successor):
         successor = None
     # (when, order at the same instant, entry): the item's creation comes first, then the
@@ -164,13 +164,6 @@ def _describe_change(change) -> Change | None:
             return Change("date of the decision:", change.new)
         return Change("decision cleared")
     return Change(f"{_QUIET_FIELDS.get(change.field, change.field.replace('_', ' '))} changed")
-
-
-def _superseded_by(agreement: Agreement) -> Agreement | None:
-    try:
-        return agreement.superseded_by
-    except Agreement.DoesNotExist:
-        return None
 
 
 def _note(reason: str | None, changes: list[Change]) -> str:

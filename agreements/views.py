@@ -130,7 +130,7 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "agreement": agreement,
         "decided_at": decided_at if decided_at and access.can_see_meeting(decided_at) else None,
         "supersedes": _if_visible(access, agreement.supersedes),
-        "superseded_by": _if_visible(access, _superseded_by(agreement)),
+        "superseded_by": _if_visible(access, agreement.successor),
         "positions": selectors.positions_by_company(agreement),
         "action_items": list(
             ActionItem.objects.visible_to(access).filter(agreement=agreement).for_listing()
@@ -141,13 +141,6 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "today": today(),
     }
     return render(request, "agreements/agreement_detail.html", context)
-
-
-def _superseded_by(agreement: Agreement) -> Agreement | None:
-    try:
-        return agreement.superseded_by
-    except Agreement.DoesNotExist:
-        return None
 
 
 def _if_visible(access: Access, agreement: Agreement | None) -> Agreement | None:

@@ -6,6 +6,7 @@ import calendar
 import datetime
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -419,6 +420,26 @@ def save_note(
     revision = NoteRevision.objects.create(meeting=meeting, field=field, text=text, author=author)
     if author is not None:
         note_editing_finished(meeting=meeting, field=field, person=author)
+    return revision
+
+
+@transaction.atomic
+def edit_agenda(
+    *, meeting: Meeting, change: Callable[[str], str], author: Person | None
+) -> NoteRevision | None:
+    """Apply `change` to the agenda as it is now, under the meeting's lock: for the
+    portal's own additions (a welcome on a board agenda), which must not overwrite what
+    a coordinator saved a moment before."""
+    current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    latest = latest_revision(current, NoteRevision.Field.AGENDA)
+    revision = save_note(
+        meeting=current,
+        field=NoteRevision.Field.AGENDA,
+        text=change(current.agenda),
+        author=author,
+        base_revision_id=latest.pk if latest else None,
+    )
+    meeting.agenda, meeting.revision = current.agenda, current.revision
     return revision
 
 

@@ -118,16 +118,11 @@ def _move(
 BLOCKING_STATES = tuple(s for s in JoinApplication.OPEN_STATES if s != State.SUBMITTED)
 
 
-def open_application_for(
-    company_name: str, *, exclude: JoinApplication | None = None
-) -> JoinApplication | None:
+def open_application_for(company_name: str) -> JoinApplication | None:
     """The company's application that counts (confirmed and still open), if any."""
-    applications = JoinApplication.objects.filter(
+    return JoinApplication.objects.filter(
         company_name__iexact=company_name.strip(), state__in=BLOCKING_STATES
-    )
-    if exclude is not None:
-        applications = applications.exclude(pk=exclude.pk)
-    return applications.first()
+    ).first()
 
 
 def is_member_company(company_name: str) -> bool:
@@ -210,7 +205,7 @@ def confirm_email(*, token: str) -> JoinApplication:
     # checks of the form are made again now that this one would start to count.
     if is_member_company(application.company_name):
         raise ValidationError(f"{application.company_name} is already a member.")
-    if open_application_for(application.company_name, exclude=application):
+    if open_application_for(application.company_name):  # this one is not counted yet
         raise ValidationError(
             f"{application.company_name} has an open application already; "
             "its coordinators carry it on."
@@ -318,9 +313,7 @@ def schedule_welcome(*, application: JoinApplication, meeting, actor: Person) ->
         email=executive.email,
         defaults={"name": executive.name, "reason": f"Welcome of {application.company_name}"},
     )
-    if item not in meeting.agenda:
-        agenda = (meeting.agenda.rstrip() + "\n" if meeting.agenda.strip() else "") + f"- {item}\n"
-        _save_agenda(meeting, agenda, actor)
+    _edit_agenda(meeting, lambda agenda: _with_item(agenda, item), actor)
     transaction.on_commit(lambda: send_board_invitation(application.pk))
     return application
 
@@ -340,21 +333,23 @@ def _unschedule_welcome(application: JoinApplication, actor: Person | None) -> N
         return
     Invitation.objects.filter(meeting=previous, email=application.executive.email).delete()
     line = f"- {_welcome_item(application)}"
-    kept = [x for x in previous.agenda.splitlines(keepends=True) if x.strip() != line]
-    _save_agenda(previous, "".join(kept), actor)
+    _edit_agenda(
+        previous,
+        lambda agenda: "".join(x for x in agenda.splitlines(keepends=True) if x.strip() != line),
+        actor,
+    )
 
 
-def _save_agenda(meeting, text: str, author: Person | None) -> None:
+def _with_item(agenda: str, item: str) -> str:
+    if item in agenda:
+        return agenda
+    return (agenda.rstrip() + "\n" if agenda.strip() else "") + f"- {item}\n"
+
+
+def _edit_agenda(meeting, change, author: Person | None) -> None:
     from meetings import services as meeting_services
 
-    current = meeting_services.latest_revision(meeting, "agenda")
-    meeting_services.save_note(
-        meeting=meeting,
-        field="agenda",
-        text=text,
-        author=author,
-        base_revision_id=current.pk if current else None,
-    )
+    meeting_services.edit_agenda(meeting=meeting, change=change, author=author)
 
 
 @transaction.atomic

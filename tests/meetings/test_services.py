@@ -366,3 +366,24 @@ def test_kind_defaults_follow_the_groups_rules():
             "announce_days_ahead": 3,
         },
     }
+
+
+@pytest.mark.django_db
+def test_portal_agenda_edit_keeps_what_a_coordinator_saved_meanwhile(rotating):
+    meeting = MeetingFactory(series=rotating, agenda="- Budget\n")
+    stale = Meeting.objects.get(pk=meeting.pk)  # read before the coordinator's save
+    cora = PersonFactory(full_name="Cora")
+    services.save_note(
+        meeting=meeting, field="agenda", text="- Budget\n- Roadmap\n", author=cora,
+        base_revision_id=None,
+    )  # fmt: skip
+
+    services.edit_agenda(meeting=stale, change=lambda agenda: agenda + "- Welcome\n", author=None)
+
+    meeting.refresh_from_db()
+    assert meeting.agenda == "- Budget\n- Roadmap\n- Welcome\n"
+    assert stale.agenda == meeting.agenda
+    assert list(meeting.revisions.values_list("text", "author__full_name")) == [
+        ("- Budget\n- Roadmap\n- Welcome\n", None),
+        ("- Budget\n- Roadmap\n", "Cora"),
+    ]
