@@ -10,11 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
-from meetings.views import csv_safe
+from lcoo.http import csv_safe, next_or
 from members.models import Company, today
 from members.permissions import Access, access_for
 
@@ -34,12 +33,8 @@ from .models import ActionItem, Agreement, ForumTopic
 PAGE_SIZE = 25
 
 
-def _access(request: HttpRequest) -> Access:
-    return access_for(request.user)
-
-
 def _require_editor(request: HttpRequest) -> Access:
-    access = _access(request)
+    access = access_for(request.user)
     if not access.can_edit_agreements:
         raise PermissionDenied
     return access
@@ -48,7 +43,7 @@ def _require_editor(request: HttpRequest) -> Access:
 def _visible_agreement(request: HttpRequest, slug: str, queryset=None) -> Agreement:
     # Items the viewer may not see answer 404, like items that do not exist.
     queryset = queryset if queryset is not None else Agreement.objects.all()
-    return get_object_or_404(queryset.visible_to(_access(request)), slug=slug)
+    return get_object_or_404(queryset.visible_to(access_for(request.user)), slug=slug)
 
 
 def _utc(value: datetime.datetime | None) -> str:
@@ -71,15 +66,6 @@ def _query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 # The register ----------------------------------------------------------------------
 
 
@@ -91,7 +77,7 @@ class AgreementListView(ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        access = _access(self.request)
+        access = access_for(self.request.user)
         visible = Agreement.objects.visible_to(access)
         self.filter_form = RegisterFilterForm(
             self.request.GET or None,
@@ -111,7 +97,7 @@ class AgreementListView(ListView):
 
 
 def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    access = _access(request)
+    access = access_for(request.user)
     agreement = _visible_agreement(
         request,
         slug,
@@ -212,7 +198,7 @@ def agreement_status(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def agreement_position(request: HttpRequest, slug: str) -> HttpResponse:
-    access = _access(request)
+    access = access_for(request.user)
     agreement = _visible_agreement(request, slug)
     if not (access.chair or access.speaks_for):
         raise PermissionDenied
@@ -244,7 +230,7 @@ def agreement_position(request: HttpRequest, slug: str) -> HttpResponse:
 
 def register_csv(request: HttpRequest) -> HttpResponse:
     """The register as CSV: the items the viewer may see, with the list's filters."""
-    access = _access(request)
+    access = access_for(request.user)
     visible = Agreement.objects.visible_to(access)
     form = RegisterFilterForm(request.GET or None, access=access, first_year=None)
     agreements = form.filter(visible.for_listing()).select_related(
@@ -305,7 +291,7 @@ class ActionItemListView(ListView):
 
     def get_queryset(self):
         self.filter_form = ActionItemFilterForm(self.request.GET or None)
-        items = ActionItem.objects.visible_to(_access(self.request)).for_listing()
+        items = ActionItem.objects.visible_to(access_for(self.request.user)).for_listing()
         return self.filter_form.filter(items).open_first()
 
     def get_context_data(self, **kwargs):
@@ -344,7 +330,7 @@ def action_item_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
             _add_errors(form, error)
         else:
             messages.success(request, "The action item is saved.")
-            return redirect(_safe_next(request, saved.raised_at.get_absolute_url()))
+            return redirect(next_or(request, saved.raised_at.get_absolute_url()))
     return render(
         request,
         "agreements/action_item_form.html",
@@ -374,11 +360,11 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, f"“{item.title}” is {'open again' if action == 'open' else action}."
         )
-    return redirect(_safe_next(request, reverse("agreements:action-items")))
+    return redirect(next_or(request, reverse("agreements:action-items")))
 
 
 def action_items_csv(request: HttpRequest) -> HttpResponse:
-    access = _access(request)
+    access = access_for(request.user)
     form = ActionItemFilterForm(request.GET or None)
     items = form.filter(ActionItem.objects.visible_to(access).for_listing()).open_first()
     on = today()
@@ -425,7 +411,7 @@ def action_items_csv(request: HttpRequest) -> HttpResponse:
 
 
 def forum_topic_list(request: HttpRequest) -> HttpResponse:
-    access = _access(request)
+    access = access_for(request.user)
     topics = list(ForumTopic.objects.for_listing().order_by("-created_at", "-pk"))
     by_status = {status: [] for status in ForumTopic.Status.values}
     for topic in topics:
@@ -455,7 +441,7 @@ def _my_companies(access: Access) -> list[Company]:
 
 
 def forum_topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    access = _access(request)
+    access = access_for(request.user)
     topic = get_object_or_404(
         ForumTopic.objects.for_listing().select_related("proposed_by"), slug=slug
     )
@@ -505,7 +491,7 @@ def forum_topic_edit(request: HttpRequest, slug: str | None = None) -> HttpRespo
 @login_required
 @require_POST
 def forum_topic_interest(request: HttpRequest, slug: str) -> HttpResponse:
-    access = _access(request)
+    access = access_for(request.user)
     topic = get_object_or_404(ForumTopic, slug=slug)
     company = get_object_or_404(Company, slug=request.POST.get("company", ""))
     if not access.can_speak_for_company(company):
@@ -521,7 +507,7 @@ def forum_topic_interest(request: HttpRequest, slug: str) -> HttpResponse:
             f"{company.name} is {'interested in' if interested else 'no longer interested in'} "
             f"“{topic.title}”.",
         )
-    return redirect(_safe_next(request, topic.get_absolute_url()))
+    return redirect(next_or(request, topic.get_absolute_url()))
 
 
 @login_required
@@ -571,7 +557,9 @@ def forum_topic_status(request: HttpRequest, slug: str) -> HttpResponse:
 
 def company_participation(request: HttpRequest, slug: str) -> HttpResponse:
     company = get_object_or_404(Company.objects.exclude(status=Company.Status.APPLICANT), slug=slug)
-    participation = selectors.company_participation(company=company, access=_access(request))
+    participation = selectors.company_participation(
+        company=company, access=access_for(request.user)
+    )
     return render(
         request,
         "agreements/company_participation.html",

@@ -11,18 +11,17 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+
+from .http import safe_redirect_target
 
 
 @never_cache
 def login(request: HttpRequest, extra_context=None) -> HttpResponse:
     """Replaces `admin.site.login`; a POST is answered like a GET and logs nobody in."""
-    target = request.GET.get(REDIRECT_FIELD_NAME, "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("admin:index")
+    target = safe_redirect_target(
+        request, request.GET.get(REDIRECT_FIELD_NAME, ""), reverse("admin:index")
+    )
     if request.user.is_authenticated:
         if admin.site.has_permission(request):
             return HttpResponseRedirect(target)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
 from agreements.selectors import meeting_memory
+from lcoo.http import csv_safe
 from members.models import Company, Person
 from members.permissions import Access, access_for
 from members.views import CoordinatorRequiredMixin
@@ -41,13 +42,9 @@ from .models import Attachment, Meeting, NoteRevision, Series
 PAGE_SIZE = 50
 
 
-def _access(request: HttpRequest) -> Access:
-    return access_for(request.user)
-
-
 def visible_meeting(request: HttpRequest, pk: int) -> Meeting:
     meeting = get_object_or_404(Meeting.objects.select_related("series", "slot"), pk=pk)
-    if not _access(request).can_see_meeting(meeting):
+    if not access_for(request.user).can_see_meeting(meeting):
         # Board meetings are not even confirmed to exist to others.
         raise Http404
     return meeting
@@ -55,7 +52,7 @@ def visible_meeting(request: HttpRequest, pk: int) -> Meeting:
 
 def editable_meeting(request: HttpRequest, pk: int) -> Meeting:
     meeting = visible_meeting(request, pk)
-    if not _access(request).can_edit_meeting(meeting):
+    if not access_for(request.user).can_edit_meeting(meeting):
         raise PermissionDenied
     return meeting
 
@@ -68,7 +65,7 @@ class MeetingListView(ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        access = _access(self.request)
+        access = access_for(self.request.user)
         self.series_choices = Series.objects.visible_to(access).only("name", "slug", "kind")
         self.filter_form = MeetingFilterForm(
             self.request.GET or None, series_queryset=self.series_choices
@@ -94,7 +91,7 @@ class PastMeetingListView(ListView):
 
     def get_queryset(self):
         return (
-            Meeting.objects.visible_to(_access(self.request))
+            Meeting.objects.visible_to(access_for(self.request.user))
             .past()
             .with_published_notes()
             .for_listing()
@@ -103,7 +100,7 @@ class PastMeetingListView(ListView):
 
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = visible_meeting(request, pk)
-    access = _access(request)
+    access = access_for(request.user)
     context = {
         "meeting": meeting,
         "presenters": list(meeting.presenters.all()),
@@ -156,7 +153,7 @@ def calendar_links(request: HttpRequest, meeting: Meeting) -> dict[str, str]:
 
 
 def series_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    access = _access(request)
+    access = access_for(request.user)
     series = get_object_or_404(
         Series.objects.visible_to(access).prefetch_related("slots", "dates"), slug=slug
     )
@@ -242,18 +239,18 @@ class ManageHomeView(CoordinatorRequiredMixin, ListView):
     context_object_name = "series_list"
 
     def get_queryset(self):
-        return Series.objects.visible_to(_access(self.request)).prefetch_related("slots")
+        return Series.objects.visible_to(access_for(self.request.user)).prefetch_related("slots")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["next_meetings"] = (
-            Meeting.objects.visible_to(_access(self.request))
+            Meeting.objects.visible_to(access_for(self.request.user))
             .upcoming()
             .for_listing()
             .exclude(status=Meeting.Status.CANCELLED)[:10]
         )
         context["needs_notes"] = (
-            Meeting.objects.visible_to(_access(self.request))
+            Meeting.objects.visible_to(access_for(self.request.user))
             .past()
             .filter(notes_published=False, status__in=["scheduled", "held"])
             .for_listing()[:10]
@@ -263,7 +260,7 @@ class ManageHomeView(CoordinatorRequiredMixin, ListView):
 
 @login_required
 def series_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    access = _access(request)
+    access = access_for(request.user)
     if not access.can_coordinate:
         raise PermissionDenied
     series = None
@@ -410,7 +407,7 @@ def preview_for(
 @login_required
 @require_POST
 def series_generate(request: HttpRequest, slug: str) -> HttpResponse:
-    access = _access(request)
+    access = access_for(request.user)
     series = get_object_or_404(Series.objects.visible_to(access), slug=slug)
     if not access.can_coordinate:
         raise PermissionDenied
@@ -648,11 +645,6 @@ def meeting_attendance_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def csv_safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 class ParticipationView(CoordinatorRequiredMixin, ListView):
     template_name = "meetings/manage/participation.html"
     context_object_name = "companies"
@@ -714,7 +706,7 @@ def meeting_attachments(request: HttpRequest, pk: int) -> HttpResponse:
 
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(Attachment.objects.select_related("meeting__series"), pk=pk)
-    if not _access(request).can_see_meeting(attachment.meeting):
+    if not access_for(request.user).can_see_meeting(attachment.meeting):
         raise Http404
     response = FileResponse(
         attachment.file.open("rb"),

@@ -8,9 +8,10 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView, ListView, UpdateView
+
+from lcoo.http import safe_redirect_target
 
 from . import services
 from .forms import ProfileForm, RoleGrantForm, TimezoneSwitchForm
@@ -144,11 +145,7 @@ def switch_timezone(request: HttpRequest) -> HttpResponse:
     """Remember the zone a visitor picked, in a cookie. A GET: it changes nothing on the
     server, and pages with the switcher stay free of per-visitor CSRF tokens."""
     form = TimezoneSwitchForm(request.GET)
-    target = request.GET.get("next") or reverse("members:home")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("members:home")
+    target = safe_redirect_target(request, request.GET.get("next", ""), reverse("members:home"))
     response = HttpResponseRedirect(target)
     if form.is_valid():
         response.set_cookie(
