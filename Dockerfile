@@ -5,6 +5,7 @@ COPY pyproject.toml README.md ./
 COPY lcoo lcoo
 COPY members members
 COPY meetings meetings
+COPY joining joining
 COPY agreements agreements
 COPY templates templates
 COPY static static

@@ -291,8 +291,8 @@ def drill_redis(portal: Portal, load: Load, mail) -> bool:
     django.setup()
     from django.utils import timezone
 
+    from joining.models import JoinApplication
     from meetings.models import Delivery, Meeting, Series, Slot
-    from members.models import JoinApplication
 
     company = f"Drill Cloud {os.getpid()}"
     time.sleep(2)

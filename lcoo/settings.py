@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "members",
     "meetings",
+    "joining",
     "agreements",
 ]
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("meetings/", include("meetings.urls")),
     path("agreements/", include("agreements.urls")),
+    path("join/", include("joining.urls")),
     path("", include("members.urls")),
 ]

@@ -7,17 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
 
-from .models import (
-    ApplicationEvent,
-    Company,
-    JoinApplication,
-    Person,
-    ProposedDelegate,
-    Role,
-    SubTeam,
-    SubTeamMembership,
-    ToolLink,
-)
+from .models import Company, Person, Role, SubTeam, SubTeamMembership, ToolLink
 
 
 class RoleInlineFormSet(BaseInlineFormSet):
@@ -201,29 +191,3 @@ class ToolLinkAdmin(admin.ModelAdmin):
     list_editable = ["position", "is_visible"]
     list_filter = ["category", "is_visible"]
     search_fields = ["name", "url", "description"]
-
-
-class ProposedDelegateInline(admin.TabularInline):
-    model = ProposedDelegate
-    extra = 0
-
-
-class ApplicationEventInline(admin.TabularInline):
-    model = ApplicationEvent
-    extra = 0
-    readonly_fields = ["from_state", "to_state", "actor", "meeting", "note", "created_at"]
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        # The timeline is written by the workflow, never by hand.
-        return False
-
-
-@admin.register(JoinApplication)
-class JoinApplicationAdmin(admin.ModelAdmin):
-    list_display = ["company_name", "state", "contact_name", "submitted_at", "confirmed_at"]
-    list_filter = ["state", "hq_timezone"]
-    search_fields = ["company_name", "contact_name", "contact_email", "website"]
-    date_hierarchy = "submitted_at"
-    readonly_fields = ["state", "status_token", "submitted_at", "confirmed_at", "company"]
-    inlines = [ProposedDelegateInline, ApplicationEventInline]

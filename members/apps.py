@@ -17,7 +17,7 @@ class MembersConfig(AppConfig):
         through_models = set()
         for model in apps.get_models():
             label = model._meta.label
-            if model._meta.app_label not in {"members", "meetings", "agreements"}:
+            if model._meta.app_label not in {"members", "meetings", "joining", "agreements"}:
                 continue
             if label in NOT_ON_PUBLIC_PAGES or label.split(".")[1].startswith("Historical"):
                 continue

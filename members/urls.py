@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import join_views, views
+from . import views
 
 app_name = "members"
 
@@ -14,21 +14,6 @@ urlpatterns = [
     path("tools/", views.ToolListView.as_view(), name="tool-list"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("timezone/", views.switch_timezone, name="switch-timezone"),
-    path("join/", join_views.join, name="join"),
-    path("join/thanks/", join_views.join_thanks, name="join-thanks"),
-    path("join/confirm/<str:token>/", join_views.join_confirm, name="join-confirm"),
-    path("join/status/<str:token>/", join_views.join_status, name="join-status"),
-    path("join/applications/", join_views.application_list, name="application-list"),
-    path(
-        "join/applications/<int:pk>/",
-        join_views.application_detail,
-        name="application-detail",
-    ),
-    path(
-        "join/applications/<int:pk>/action/",
-        join_views.application_action,
-        name="application-action",
-    ),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("dashboard/roles/", views.RoleListView.as_view(), name="roles"),
     path("dashboard/roles/<int:pk>/end/", views.end_role, name="role-end"),

@@ -19,8 +19,8 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from joining import services as joining
 from meetings import services
-from members import joining
 from members.models import Role
 from tests.e2e.browsing import log_in
 from tests.factories import (
@@ -47,9 +47,9 @@ TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 REQUIRED_PUBLIC_PAGES = {
     "members:home": 1,
     "members:person-detail": 1,
-    "members:join-thanks": 1,
-    "members:join-status": 1,
-    "members:join-confirm": 1,
+    "joining:join-thanks": 1,
+    "joining:join-status": 1,
+    "joining:join-confirm": 1,
     "meetings:detail": 2,  # a past meeting and an upcoming one
     "agreements:list": 1,
     "agreements:detail": 1,
@@ -140,10 +140,10 @@ def url_arguments(site) -> dict[str, list[dict]]:
         "members:company-detail": [{"slug": site["orange"].slug}],
         "members:person-detail": [{"pk": site["coordinator"].pk}],
         "members:subteam-detail": [{"slug": "extreme-testing"}],
-        "members:join-confirm": [{"token": joining.confirmation_token(site["application"])}],
-        "members:join-status": [{"token": site["application"].status_token}],
-        "members:application-detail": [{"pk": site["application"].pk}],
-        "members:application-action": [{"pk": site["application"].pk}],
+        "joining:join-confirm": [{"token": joining.confirmation_token(site["application"])}],
+        "joining:join-status": [{"token": site["application"].status_token}],
+        "joining:application-detail": [{"pk": site["application"].pk}],
+        "joining:application-action": [{"pk": site["application"].pk}],
         "members:role-end": [{"pk": site["coordinator"].roles.get().pk}],
         "meetings:detail": [{"pk": site["past"].pk}, meeting],
         "meetings:event-ics": [meeting],

@@ -12,9 +12,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agreements.models import Agreement
+from joining.models import JoinApplication
 from meetings import services
 from meetings.models import Meeting, Series
-from members.models import JoinApplication, Role
+from members.models import Role
 from tests.e2e.browsing import log_in
 from tests.factories import (
     AgreementFactory,

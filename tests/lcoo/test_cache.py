@@ -79,8 +79,8 @@ def test_one_redis_client_serves_every_call(shared_redis_cache):
 def test_pages_and_forms_work_while_redis_is_stopped(
     client, shared_redis_cache, django_capture_on_commit_callbacks
 ):
-    from members.models import JoinApplication
-    from tests.members.test_joining import form_data
+    from joining.models import JoinApplication
+    from tests.joining.test_joining import form_data
 
     process, _ = shared_redis_cache
     CompanyFactory(name="Orange")
@@ -92,7 +92,7 @@ def test_pages_and_forms_work_while_redis_is_stopped(
     CompanyFactory(name="Intel")  # a save bumps the version: it cannot be written now
     after = client.get(reverse("members:company-list"))
     with django_capture_on_commit_callbacks(execute=True):
-        applied = client.post(reverse("members:join"), form_data(company_name="Acme Cloud"))
+        applied = client.post(reverse("joining:join"), form_data(company_name="Acme Cloud"))
 
     assert (page.status_code, after.status_code, applied.status_code) == (200, 200, 302)
     assert page["X-Page-Cache"] == "miss"  # computed, not served from a cache

@@ -9,9 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from joining import services as joining
+from joining.models import JoinApplication, ProposedDelegate
 from meetings.models import Invitation, Meeting
-from members import joining
-from members.models import JoinApplication, Person, ProposedDelegate, Role
+from members.models import Person, Role
 from tests.factories import PersonFactory, RoleFactory, SubTeamMembershipFactory
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")

@@ -9,9 +9,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from joining import services as joining
 from meetings import services
 from meetings.models import Attachment, Attendance, CalendarToken
-from members import joining
 from members.models import Company, Role
 from tests.factories import (
     ActionItemFactory,

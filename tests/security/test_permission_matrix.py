@@ -17,8 +17,9 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from members import joining
-from members.models import JoinApplication, Person, ProposedDelegate
+from joining import services as joining
+from joining.models import JoinApplication, ProposedDelegate
+from members.models import Person
 from tests.factories import MeetingFactory, SeriesFactory
 
 # Who asks, in the order of every row below. "other_coordinator" coordinates NTT; the
@@ -74,13 +75,13 @@ GET = {
     "members:tool-list": EVERYONE,
     "members:profile": SIGNED_IN,
     "members:switch-timezone": ("/",) * 7,
-    "members:join": EVERYONE,
-    "members:join-thanks": EVERYONE,
-    "members:join-confirm": {"bogus": EVERYONE},  # a GET only shows the button
-    "members:join-status": {"status-token": EVERYONE, "bogus": NOBODY},
-    "members:application-list": COORDINATORS,
-    "members:application-detail": {"application": COORDINATORS},
-    "members:application-action": {"application": POST_ONLY},
+    "joining:join": EVERYONE,
+    "joining:join-thanks": EVERYONE,
+    "joining:join-confirm": {"bogus": EVERYONE},  # a GET only shows the button
+    "joining:join-status": {"status-token": EVERYONE, "bogus": NOBODY},
+    "joining:application-list": COORDINATORS,
+    "joining:application-detail": {"application": COORDINATORS},
+    "joining:application-action": {"application": POST_ONLY},
     "members:dashboard": COORDINATORS,
     "members:roles": (LOGIN, 403, 403, 403, 403, 200, 200),
     "members:role-end": {"role": POST_ONLY},
@@ -240,9 +241,9 @@ BOARD_EDIT_DONE = (LOGIN, 404, 404, 404, 403, 302, 404)
 BOARD_ITEM_INVALID = (LOGIN, 403, 404, 404, 403, 400, 403)
 BOARD_ITEM_DONE = (LOGIN, 403, 404, 404, 403, 302, 403)
 POST = {
-    "members:join": (400,) * 7,
-    "members:join-confirm": {"bogus": (400,) * 7},
-    "members:application-action": {"application": EDITORS_DONE},
+    "joining:join": (400,) * 7,
+    "joining:join-confirm": {"bogus": (400,) * 7},
+    "joining:application-action": {"application": EDITORS_DONE},
     "members:roles": (LOGIN, 403, 403, 403, 403, 400, 400),
     "members:role-end": {"role": (LOGIN, 403, 403, 403, 403, 302, 302)},
     "meetings:calendar-regenerate": (LOGIN,) + ("/meetings/my-calendar/",) * 6,
@@ -283,7 +284,7 @@ POST = {
     # Orange's interest: its coordinator and executive, or a chair.
     "agreements:forum-topic-interest": {"forum-topic": (LOGIN, 403, 403, 302, 302, 302, 403)},
     # The token is the applicant's key: anyone holding it may withdraw (with a reason).
-    "members:join-status": {"status-token": (400,) * 7},
+    "joining:join-status": {"status-token": (400,) * 7},
 }
 
 #: What the POSTs above send: the one field that decides who may act.
@@ -384,7 +385,7 @@ HIDDEN_FROM = {
     "staff": {"board", "draft notes"},  # on the site: the admin shows staff everything
 }
 #: Pages that act for the holder of their token, whoever asks.
-TOKEN_PAGES = {"meetings:private-feed", "members:join-status"}
+TOKEN_PAGES = {"meetings:private-feed", "joining:join-status"}
 
 
 def addresses(viewer) -> list[str]:
@@ -481,9 +482,9 @@ def test_application_page_keeps_board_meeting_topics_from_coordinators(
     client.force_login(coordinator)
 
     # Expressing the desire invited the executive to the next board meeting by itself.
-    for_coordinator = client.get(reverse("members:application-detail", args=[application.pk]))
+    for_coordinator = client.get(reverse("joining:application-detail", args=[application.pk]))
     client.force_login(with_mfa(chair))
-    for_chair = client.get(reverse("members:application-detail", args=[application.pk]))
+    for_chair = client.get(reverse("joining:application-detail", args=[application.pk]))
 
     application.refresh_from_db()
     assert application.welcome_meeting_id == board_meeting.pk

@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements import services as agreement_services
+from joining import services as joining
 from meetings import announcements, services
 from meetings.models import Attachment, Attendance
-from members import joining
 from members.models import Role
 from tests.factories import (
     ActionItemFactory,
@@ -42,7 +42,7 @@ from tests.factories import (
 from .inert import XSS_CORPUS, active_content, payload_markers
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-APPS = ("members", "meetings", "agreements")
+APPS = ("members", "meetings", "joining", "agreements")
 
 #: Text fields nobody types free text into, and why. Fields with choices (states,
 #: kinds, time zones) are a fixed list and need no entry.
@@ -51,10 +51,10 @@ NOT_USER_ENTERED = {
     "members.Person.email": "an e-mail address, validated: no markup fits (EmailField)",
     "members.Person.password": "a password hash",
     "members.SubTeam.slug": "a slug: letters, digits and hyphens (SlugField)",
-    "members.JoinApplication.contact_email": "an e-mail address, validated (EmailField)",
-    "members.JoinApplication.status_token": "a random token made by the portal",
-    "members.ProposedDelegate.email": "an e-mail address, validated (EmailField)",
-    "members.ApplicationEvent.from_state": "a state name written by the workflow",
+    "joining.JoinApplication.contact_email": "an e-mail address, validated (EmailField)",
+    "joining.JoinApplication.status_token": "a random token made by the portal",
+    "joining.ProposedDelegate.email": "an e-mail address, validated (EmailField)",
+    "joining.ApplicationEvent.from_state": "a state name written by the workflow",
     "meetings.Series.slug": "a slug: letters, digits and hyphens (SlugField)",
     "meetings.Series.mailing_list": "an e-mail address, validated (EmailField)",
     "meetings.Attachment.content_type": "chosen by AttachmentForm from its allowed types",

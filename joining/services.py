@@ -17,22 +17,19 @@ from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import services
-from .models import (
-    ApplicationEvent,
-    Company,
-    JoinApplication,
-    Person,
-    ProposedDelegate,
-    Role,
-)
+from meetings import services as meeting_services
+from meetings.models import Invitation, Meeting, Series
+from members import services as member_services
+from members.models import Company, Person, Role
+
+from .mail import send_notice
+from .models import ApplicationEvent, JoinApplication, ProposedDelegate
 
 State = JoinApplication.State
 
@@ -53,6 +50,7 @@ TRANSITIONS: dict[str, set[str]] = {
     State.DECLINED: set(),
     State.WITHDRAWN: set(),
 }
+# Named when the workflow lived in the members app; links already mailed carry it.
 CONFIRM_SALT = "members.join.confirm"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 
@@ -87,7 +85,7 @@ def _move(
     to: str,
     *,
     actor: Person | None,
-    meeting=None,
+    meeting: Meeting | None = None,
     note: str = "",
 ) -> JoinApplication:
     _refuse_unless_allowed(application, to)
@@ -246,22 +244,40 @@ def mark_participating(
     return _move(application, State.PARTICIPATING, actor=actor, note=note)
 
 
+def meetings_for_step(step: str) -> QuerySet[Meeting]:
+    """The meetings a step may name, in the order the coordinators' page offers them:
+    for the wish to join, the General Meetings that took place (latest first); for the
+    welcome, the Executive Board meetings still to come (soonest first). The services
+    refuse any other meeting."""
+    meetings = Meeting.objects.select_related("series")
+    now = timezone.now()
+    if step == State.DESIRE_EXPRESSED:
+        return (
+            meetings.filter(series__kind=Series.Kind.GENERAL, starts_at__lte=now)
+            .exclude(status=Meeting.Status.CANCELLED)
+            .order_by("-starts_at")
+        )
+    if step == State.WELCOME_SCHEDULED:
+        return meetings.filter(
+            series__kind=Series.Kind.BOARD, status=Meeting.Status.SCHEDULED, starts_at__gt=now
+        ).order_by("starts_at")
+    raise ValueError(f"No meeting is named at the step {step!r}.")
+
+
+def _may_use(meeting: Meeting, step: str) -> bool:
+    return meetings_for_step(step).filter(pk=meeting.pk).exists()
+
+
 @transaction.atomic
 def record_desire(
-    *, application: JoinApplication, meeting, actor: Person, note: str = ""
+    *, application: JoinApplication, meeting: Meeting | None, actor: Person, note: str = ""
 ) -> JoinApplication:
     """The company said at a General Meeting that it wants to join; the welcome at the
     next Executive Board meeting is scheduled at once."""
-    from meetings.models import Meeting, Series
-
     _lock(application, State.DESIRE_EXPRESSED)
     if meeting is None:
         raise ValidationError({"meeting": "Choose the General Meeting where it was said."})
-    if (
-        meeting.series.kind != Series.Kind.GENERAL
-        or meeting.status == Meeting.Status.CANCELLED
-        or meeting.starts_at > timezone.now()
-    ):
+    if not _may_use(meeting, State.DESIRE_EXPRESSED):
         raise ValidationError({"meeting": "Choose a General Meeting that took place."})
     application.desire_meeting = meeting
     _move(application, State.DESIRE_EXPRESSED, actor=actor, meeting=meeting, note=note)
@@ -271,33 +287,22 @@ def record_desire(
     return application
 
 
-def next_board_meeting(*, after: datetime.datetime):
-    from meetings.models import Meeting, Series
-
-    return (
-        Meeting.objects.filter(
-            series__kind=Series.Kind.BOARD,
-            status=Meeting.Status.SCHEDULED,
-            starts_at__gt=max(after, timezone.now()),
-        )
-        .select_related("series")
-        .order_by("starts_at")
-        .first()
-    )
+def next_board_meeting(*, after: datetime.datetime) -> Meeting | None:
+    return meetings_for_step(State.WELCOME_SCHEDULED).filter(starts_at__gt=after).first()
 
 
 @transaction.atomic
-def schedule_welcome(*, application: JoinApplication, meeting, actor: Person) -> JoinApplication:
+def schedule_welcome(
+    *, application: JoinApplication, meeting: Meeting | None, actor: Person
+) -> JoinApplication:
     """Invite the proposed executive representative to that board meeting and put the
     welcome on its agenda."""
-    from meetings.models import Invitation, Meeting, Series
-
     _lock(application, State.WELCOME_SCHEDULED)
     if meeting is None:
         raise ValidationError({"meeting": "Choose the Executive Board meeting."})
-    if meeting.series.kind != Series.Kind.BOARD:
+    if meeting.series.kind != Series.Kind.BOARD:  # told apart for a clearer message
         raise ValidationError({"meeting": "The welcome takes place at an Executive Board meeting."})
-    if meeting.status != Meeting.Status.SCHEDULED or meeting.starts_at <= timezone.now():
+    if not _may_use(meeting, State.WELCOME_SCHEDULED):
         raise ValidationError(
             {"meeting": "Choose an Executive Board meeting that is still to come."}
         )
@@ -326,8 +331,6 @@ def _welcome_item(application: JoinApplication) -> str:
 def _unschedule_welcome(application: JoinApplication, actor: Person | None) -> None:
     """The welcome meeting, if still to come, no longer expects the company: its
     executive's invitation and the agenda line go."""
-    from meetings.models import Invitation
-
     previous = application.welcome_meeting
     if previous is None or previous.starts_at <= timezone.now():
         return
@@ -346,9 +349,7 @@ def _with_item(agenda: str, item: str) -> str:
     return (agenda.rstrip() + "\n" if agenda.strip() else "") + f"- {item}\n"
 
 
-def _edit_agenda(meeting, change, author: Person | None) -> None:
-    from meetings import services as meeting_services
-
+def _edit_agenda(meeting: Meeting, change, author: Person | None) -> None:
     meeting_services.edit_agenda(meeting=meeting, change=change, author=author)
 
 
@@ -358,8 +359,6 @@ def welcome(*, application: JoinApplication, actor: Person, note: str = "") -> J
     accounts (with a link to set a password) and their roles.
 
     Only once that meeting has started: the board welcomes the company, not the portal."""
-    from meetings.models import Meeting
-
     _lock(application, State.WELCOMED)
     meeting = application.welcome_meeting
     if meeting is None:
@@ -398,7 +397,7 @@ def welcome(*, application: JoinApplication, actor: Person, note: str = "") -> J
         EmailAddress.objects.update_or_create(
             user=person, email=person.email, defaults={"verified": True, "primary": True}
         )
-        services.grant_role(
+        member_services.grant_role(
             person=person, kind=delegate.kind, company=company, starts_on=day, granted_by=actor
         )
     transaction.on_commit(lambda: [send_account_invitation(pk) for pk in invited])
@@ -427,12 +426,8 @@ def withdraw(
     return _move(application, State.WITHDRAWN, actor=actor, note=reason)
 
 
-def general_meetings_attended(application: JoinApplication):
+def general_meetings_attended(application: JoinApplication) -> QuerySet[Meeting]:
     """General Meetings at which the company's people (or its proposed delegates) were."""
-    from django.db.models import Q
-
-    from meetings.models import Meeting, Series
-
     emails = [d.email for d in application.delegates.all()] + [application.contact_email]
     attended = Q(attendance__person__email__in=emails) | Q(
         attendance__guest_company__iexact=application.company_name
@@ -450,7 +445,7 @@ def general_meetings_attended(application: JoinApplication):
 
 
 def status_url(application: JoinApplication) -> str:
-    return settings.SITE_URL + reverse("members:join-status", args=[application.status_token])
+    return settings.SITE_URL + reverse("joining:join-status", args=[application.status_token])
 
 
 def notify_contact(application_id: int) -> None:
@@ -461,15 +456,15 @@ def notify_contact(application_id: int) -> None:
         "application": application,
         "status_url": status_url(application),
         "confirm_url": settings.SITE_URL
-        + reverse("members:join-confirm", args=[confirmation_token(application)])
+        + reverse("joining:join-confirm", args=[confirmation_token(application)])
         if application.state == State.SUBMITTED
         else "",
     }
-    send_mail(
+    send_notice(
+        to=application.contact_email,
         subject=f"[LCOO] Your application: {application.get_state_display()}",
-        message=render_to_string("members/mail/join_step.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[application.contact_email],
+        template="joining/mail/join_step.txt",
+        context=context,
     )
 
 
@@ -488,11 +483,11 @@ def send_board_invitation(application_id: int) -> None:
         "zone": application.hq_timezone,
         "conference_link": meeting.effective_conference_link,
     }
-    send_mail(
+    send_notice(
+        to=executive.email,
         subject=f"[LCOO] Invitation: {meeting.title}",
-        message=render_to_string("members/mail/board_invitation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[executive.email],
+        template="joining/mail/board_invitation.txt",
+        context=context,
     )
 
 
@@ -505,12 +500,9 @@ def send_account_invitation(person_id: int) -> None:
             "key": default_token_generator.make_token(person),
         },
     )
-    send_mail(
+    send_notice(
+        to=person.email,
         subject="[LCOO] Your account on the LCOO Portal",
-        message=render_to_string(
-            "members/mail/account_invitation.txt",
-            {"person": person, "set_password_url": settings.SITE_URL + path},
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[person.email],
+        template="joining/mail/account_invitation.txt",
+        context={"person": person, "set_password_url": settings.SITE_URL + path},
     )

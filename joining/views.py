@@ -13,10 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import joining
+from meetings.models import Meeting, Series
+from members.permissions import access_for
+
+from . import services
 from .forms import ApplicationActionForm, JoinForm, WithdrawForm
 from .models import JoinApplication
-from .permissions import access_for
+
+State = JoinApplication.State
 
 RATE_LIMIT = 5  # accepted applications and honeypot hits per client address
 RATE_WINDOW = 3600  # seconds
@@ -43,9 +47,7 @@ def _count_submission(request: HttpRequest) -> None:
         cache.set(key, 1, RATE_WINDOW)
 
 
-def next_general_meeting():
-    from meetings.models import Meeting, Series
-
+def next_general_meeting() -> Meeting | None:
     return (
         Meeting.objects.filter(
             series__kind=Series.Kind.GENERAL,
@@ -70,11 +72,11 @@ def join(request: HttpRequest) -> HttpResponse:
         elif form.is_spam:
             # Answer as if it worked, so a bot learns nothing; save nothing.
             _count_submission(request)
-            return redirect("members:join-thanks")
+            return redirect("joining:join-thanks")
         elif form.is_valid():
             data = form.cleaned_data
             try:
-                joining.submit_application(
+                services.submit_application(
                     company_name=data["company_name"],
                     website=data["website"],
                     hq_timezone=data["hq_timezone"],
@@ -89,28 +91,28 @@ def join(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, error)
             else:
                 _count_submission(request)
-                return redirect("members:join-thanks")
+                return redirect("joining:join-thanks")
         if status == 200:
             status = 400
     context = {"form": form, "next_general": next_general_meeting()}
-    return render(request, "members/join.html", context, status=status)
+    return render(request, "joining/join.html", context, status=status)
 
 
 def join_thanks(request: HttpRequest) -> HttpResponse:
-    return render(request, "members/join_thanks.html")
+    return render(request, "joining/join_thanks.html")
 
 
 def join_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":
         # A GET only shows the button: mail scanners that open links confirm nothing.
-        return render(request, "members/join_confirm.html", {"token": token})
+        return render(request, "joining/join_confirm.html", {"token": token})
     try:
-        application = joining.confirm_email(token=token)
+        application = services.confirm_email(token=token)
     except ValidationError as error:
         return render(
-            request, "members/join_confirm.html", {"error": error.messages[0]}, status=400
+            request, "joining/join_confirm.html", {"error": error.messages[0]}, status=400
         )
-    return redirect("members:join-status", token=application.status_token)
+    return redirect("joining:join-status", token=application.status_token)
 
 
 def join_status(request: HttpRequest, token: str) -> HttpResponse:
@@ -120,15 +122,15 @@ def join_status(request: HttpRequest, token: str) -> HttpResponse:
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            joining.withdraw(application=application, reason=form.cleaned_data["reason"])
+            services.withdraw(application=application, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, "The application is withdrawn.")
-            return redirect("members:join-status", token=token)
+            return redirect("joining:join-status", token=token)
     response = render(
         request,
-        "members/join_status.html",
+        "joining/join_status.html",
         {"application": application, "form": form},
         status=400 if request.method == "POST" else 200,
     )
@@ -147,13 +149,11 @@ def _coordinator(request: HttpRequest):
 def application_list(request: HttpRequest) -> HttpResponse:
     _coordinator(request)
     applications = JoinApplication.objects.prefetch_related("delegates")
-    by_state = {state: [] for state, _ in JoinApplication.State.choices}
+    by_state = {state: [] for state, _ in State.choices}
     for application in applications:
         by_state[application.state].append(application)
-    columns = [
-        (JoinApplication.State(state).label, items) for state, items in by_state.items() if items
-    ]
-    return render(request, "members/application_list.html", {"columns": columns})
+    columns = [(State(state).label, items) for state, items in by_state.items() if items]
+    return render(request, "joining/application_list.html", {"columns": columns})
 
 
 @login_required
@@ -165,34 +165,15 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    from meetings.models import Meeting, Series
-
-    recent = (
-        Meeting.objects.filter(series__kind__in=[Series.Kind.GENERAL, Series.Kind.BOARD])
-        .select_related("series")
-        .order_by("-starts_at")
-    )
-    now = timezone.now()
-    # What the services accept (joining.record_desire, joining.schedule_welcome).
-    general = list(
-        recent.filter(series__kind=Series.Kind.GENERAL, starts_at__lte=now).exclude(
-            status=Meeting.Status.CANCELLED
-        )[:12]
-    )
-    board = list(
-        recent.filter(
-            series__kind=Series.Kind.BOARD, starts_at__gt=now, status=Meeting.Status.SCHEDULED
-        ).order_by("starts_at")[:6]
-    )
     context = {
         "application": application,
-        "allowed": joining.allowed_next(application),
-        "attended": list(joining.general_meetings_attended(application)),
-        "general_meetings": general,
-        "board_meetings": board,
+        "allowed": services.allowed_next(application),
+        "attended": list(services.general_meetings_attended(application)),
+        "general_meetings": list(services.meetings_for_step(State.DESIRE_EXPRESSED)[:12]),
+        "board_meetings": list(services.meetings_for_step(State.WELCOME_SCHEDULED)[:6]),
         "form": ApplicationActionForm(),
     }
-    return render(request, "members/application_detail.html", context)
+    return render(request, "joining/application_detail.html", context)
 
 
 @login_required
@@ -203,10 +184,8 @@ def application_action(request: HttpRequest, pk: int) -> HttpResponse:
     form = ApplicationActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose an action (and a meeting from the list).")
-        return redirect("members:application-detail", pk=pk)
+        return redirect("joining:application-detail", pk=pk)
     action, note = form.cleaned_data["action"], form.cleaned_data["note"]
-    from meetings.models import Meeting
-
     meeting = None
     if form.cleaned_data["meeting"]:
         meeting = (
@@ -214,18 +193,18 @@ def application_action(request: HttpRequest, pk: int) -> HttpResponse:
         )
     # The services check the state and the meeting; the view only reports their answer.
     steps = {
-        "participating": lambda: joining.mark_participating(
+        "participating": lambda: services.mark_participating(
             application=application, actor=actor, note=note
         ),
-        "desire": lambda: joining.record_desire(
+        "desire": lambda: services.record_desire(
             application=application, meeting=meeting, actor=actor, note=note
         ),
-        "schedule": lambda: joining.schedule_welcome(
+        "schedule": lambda: services.schedule_welcome(
             application=application, meeting=meeting, actor=actor
         ),
-        "welcome": lambda: joining.welcome(application=application, actor=actor, note=note),
-        "decline": lambda: joining.decline(application=application, actor=actor, reason=note),
-        "withdraw": lambda: joining.withdraw(application=application, actor=actor, reason=note),
+        "welcome": lambda: services.welcome(application=application, actor=actor, note=note),
+        "decline": lambda: services.decline(application=application, actor=actor, reason=note),
+        "withdraw": lambda: services.withdraw(application=application, actor=actor, reason=note),
     }
     try:
         steps[action]()
@@ -234,4 +213,4 @@ def application_action(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         application.refresh_from_db()
         messages.success(request, f"Now: {application.get_state_display()}.")
-    return redirect("members:application-detail", pk=pk)
+    return redirect("joining:application-detail", pk=pk)

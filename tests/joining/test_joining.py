@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from joining import services as joining
+from joining.models import JoinApplication
 from meetings.models import Attendance, Invitation, Meeting
-from members import joining
-from members.models import Company, JoinApplication, Person, Role
+from members.models import Company, Person, Role
 from tests.factories import (
     CompanyFactory,
     MeetingFactory,
@@ -109,7 +110,7 @@ def refusal(state, to) -> str:
 
 def apply(client, django_capture_on_commit_callbacks, **overrides):
     with django_capture_on_commit_callbacks(execute=True):
-        return client.post(reverse("members:join"), form_data(**overrides))
+        return client.post(reverse("joining:join"), form_data(**overrides))
 
 
 def make_application(state=State.SUBMITTED, name="Acme Cloud"):
@@ -138,7 +139,7 @@ def test_application_walks_from_form_to_membership(
     response = apply(client, django_capture_on_commit_callbacks)
     application = JoinApplication.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("members:join-thanks")
+    assert response["Location"] == reverse("joining:join-thanks")
     assert application.state == State.SUBMITTED
     assert [m.to for m in mail.outbox] == [["connie@acme.example.org"]]
 
@@ -149,13 +150,13 @@ def test_application_walks_from_form_to_membership(
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = client.post(confirm_path)
     application.refresh_from_db()
-    assert confirmed["Location"] == reverse("members:join-status", args=[application.status_token])
+    assert confirmed["Location"] == reverse("joining:join-status", args=[application.status_token])
     assert application.state == State.CONFIRMED
     assert application.company.status == Company.Status.APPLICANT
 
     # 3. Its people take part in General Meetings; a coordinator moves it along.
     client.force_login(coordinator)
-    action = reverse("members:application-action", args=[application.pk])
+    action = reverse("joining:application-action", args=[application.pk])
     with django_capture_on_commit_callbacks(execute=True):
         act(client, action, {"action": "participating", "note": "Cody joined twice."})
         # 4. They said at a General Meeting that the company wants to join: the welcome
@@ -314,7 +315,7 @@ def test_illegal_transitions_are_refused_by_the_action_view(
 
     shown = act(
         client,
-        reverse("members:application-action", args=[application.pk]),
+        reverse("joining:application-action", args=[application.pk]),
         {"action": action, "meeting": meeting.get(action, ""), "note": "Not now"},
     )
 
@@ -330,7 +331,7 @@ def test_confirmation_link_changes_nothing_after_submitted(state, client):
     application = make_application(state)
 
     response = client.post(
-        reverse("members:join-confirm", args=[joining.confirmation_token(application)])
+        reverse("joining:join-confirm", args=[joining.confirmation_token(application)])
     )
 
     assert response.status_code == 302
@@ -420,7 +421,7 @@ def test_action_view_shows_the_services_refusal(
 
     shown = act(
         client,
-        reverse("members:application-action", args=[application.pk]),
+        reverse("joining:application-action", args=[application.pk]),
         {"action": action, "meeting": meetings_[which].pk if which else ""},
     )
 
@@ -549,7 +550,7 @@ def test_closed_application_cannot_be_declined_or_withdrawn(state, coordinator):
 @pytest.mark.django_db
 def test_applicant_withdraws_on_status_page(client):
     application = make_application(State.CONFIRMED)
-    url = reverse("members:join-status", args=[application.status_token])
+    url = reverse("joining:join-status", args=[application.status_token])
 
     empty = client.post(url, {"reason": ""})
     done = client.post(url, {"reason": "We merged with another member."})
@@ -572,7 +573,7 @@ def test_status_page_needs_the_exact_token(client):
     assert (
         client.get(
             # One character changed (never the one it already is).
-            reverse("members:join-status", args=[flip_first(application.status_token)])
+            reverse("joining:join-status", args=[flip_first(application.status_token)])
         ).status_code
         == 404
     )
@@ -597,7 +598,7 @@ def test_rate_limit_per_client_address(client, django_capture_on_commit_callback
     assert statuses == [302, 302, 302, 302, 302, 429]
     assert JoinApplication.objects.count() == 5
     other = client.post(
-        reverse("members:join"), form_data(company_name="Other"), REMOTE_ADDR="10.9.9.9"
+        reverse("joining:join"), form_data(company_name="Other"), REMOTE_ADDR="10.9.9.9"
     )
     assert other.status_code == 302
 
@@ -605,7 +606,7 @@ def test_rate_limit_per_client_address(client, django_capture_on_commit_callback
 @pytest.mark.django_db
 def test_rate_limit_ignores_forms_sent_back_with_errors(client, django_capture_on_commit_callbacks):
     typos = [
-        client.post(reverse("members:join"), form_data(contact_email=f"typo{n}@")).status_code
+        client.post(reverse("joining:join"), form_data(contact_email=f"typo{n}@")).status_code
         for n in range(8)
     ]
     accepted = [
@@ -621,7 +622,7 @@ def test_rate_limit_ignores_forms_sent_back_with_errors(client, django_capture_o
 @pytest.mark.django_db
 def test_rate_limit_counts_honeypot_hits(client, django_capture_on_commit_callbacks):
     bots = [
-        client.post(reverse("members:join"), form_data(homepage="http://spam.example")).status_code
+        client.post(reverse("joining:join"), form_data(homepage="http://spam.example")).status_code
         for _ in range(5)
     ]
 
@@ -642,7 +643,7 @@ def test_overlong_email_address_is_a_field_error(client):
     assert len(address) == 260
 
     response = client.post(
-        reverse("members:join"),
+        reverse("joining:join"),
         form_data(contact_email=address, coordinator_email=address, executive_email=address),
     )
 
@@ -666,7 +667,7 @@ def test_overlong_email_address_is_a_field_error(client):
     ],
 )
 def test_bad_input_shows_field_error_and_saves_nothing(client, overrides, field, message):
-    response = client.post(reverse("members:join"), form_data(**overrides))
+    response = client.post(reverse("joining:join"), form_data(**overrides))
 
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors[field])
@@ -679,8 +680,8 @@ def test_member_company_or_open_application_refused(client):
     CompanyFactory(name="Orange")
     make_application(State.CONFIRMED, name="Acme Cloud")
 
-    member = client.post(reverse("members:join"), form_data(company_name="orange"))
-    twice = client.post(reverse("members:join"), form_data(company_name="ACME cloud"))
+    member = client.post(reverse("joining:join"), form_data(company_name="orange"))
+    twice = client.post(reverse("joining:join"), form_data(company_name="ACME cloud"))
 
     assert member.status_code == 400
     assert member.context["form"].errors["company_name"] == ["This company is already a member."]
@@ -698,7 +699,7 @@ def test_unconfirmed_application_does_not_block_a_new_one(age, client):
     unconfirmed = make_application(name="Acme Cloud")
     JoinApplication.objects.filter(pk=unconfirmed.pk).update(submitted_at=timezone.now() - age)
 
-    again = client.post(reverse("members:join"), form_data(company_name="acme cloud"))
+    again = client.post(reverse("joining:join"), form_data(company_name="acme cloud"))
 
     assert again.status_code == 302
     assert sorted(JoinApplication.objects.values_list("company_name", "state")) == [
@@ -713,9 +714,9 @@ def test_only_the_first_of_two_unconfirmed_applications_can_be_confirmed(client)
     second = make_application(name="ACME Cloud")
 
     confirmed = client.post(
-        reverse("members:join-confirm", args=[joining.confirmation_token(second)])
+        reverse("joining:join-confirm", args=[joining.confirmation_token(second)])
     )
-    refused = client.post(reverse("members:join-confirm", args=[joining.confirmation_token(first)]))
+    refused = client.post(reverse("joining:join-confirm", args=[joining.confirmation_token(first)]))
 
     assert confirmed.status_code == 302
     assert refused.status_code == 400
@@ -734,7 +735,7 @@ def test_confirmation_refused_once_the_company_is_a_member(client):
     CompanyFactory(name="Acme Cloud")
 
     refused = client.post(
-        reverse("members:join-confirm", args=[joining.confirmation_token(application)])
+        reverse("joining:join-confirm", args=[joining.confirmation_token(application)])
     )
 
     assert refused.status_code == 400
@@ -756,7 +757,7 @@ def test_html_in_fields_is_text_in_pages_and_mails(
     application = JoinApplication.objects.get()
     client.force_login(coordinator)
 
-    body = client.get(reverse("members:application-detail", args=[application.pk])).content.decode()
+    body = client.get(reverse("joining:application-detail", args=[application.pk])).content.decode()
 
     assert "<script>alert" not in body
     assert "&lt;script&gt;alert" in body
@@ -768,8 +769,8 @@ def test_html_in_fields_is_text_in_pages_and_mails(
 def test_applicant_addresses_only_for_coordinators(client, participant, executive, coordinator):
     application = make_application(State.CONFIRMED)
     urls = [
-        reverse("members:application-list"),
-        reverse("members:application-detail", args=[application.pk]),
+        reverse("joining:application-list"),
+        reverse("joining:application-detail", args=[application.pk]),
     ]
 
     anonymous = [client.get(u).status_code for u in urls]
@@ -779,7 +780,7 @@ def test_applicant_addresses_only_for_coordinators(client, participant, executiv
     as_executive = [client.get(u).status_code for u in urls]
     client.force_login(coordinator)
     as_coordinator = [client.get(u) for u in urls]
-    status_page = client.get(reverse("members:join-status", args=[application.status_token]))
+    status_page = client.get(reverse("joining:join-status", args=[application.status_token]))
 
     assert anonymous == [302, 302]
     assert as_participant == [403, 403]
@@ -793,7 +794,7 @@ def test_applicant_addresses_only_for_coordinators(client, participant, executiv
 def test_join_page_shows_next_general_meeting_in_viewer_zone(client, meetings_):
     client.cookies["lcoo_browser_tz"] = "Asia/Tokyo"
 
-    body = client.get(reverse("members:join")).content.decode()
+    body = client.get(reverse("joining:join")).content.decode()
 
     stamp = meetings_["next_gm"].starts_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert f'<time datetime="{stamp}">' in body
@@ -805,7 +806,7 @@ def test_expired_or_forged_confirmation_link_refused(client):
     application = make_application()
     token = joining.confirmation_token(application)
 
-    forged = client.post(reverse("members:join-confirm", args=[token[:-2] + "xx"]))
+    forged = client.post(reverse("joining:join-confirm", args=[token[:-2] + "xx"]))
 
     assert forged.status_code == 400
     assert JoinApplication.objects.get().state == State.SUBMITTED
@@ -814,7 +815,7 @@ def test_expired_or_forged_confirmation_link_refused(client):
 @pytest.mark.django_db
 def test_form_works_with_htmx_swap(client, django_capture_on_commit_callbacks):
     bad = client.post(
-        reverse("members:join"), form_data(contact_email="nope"), headers={"HX-Request": "true"}
+        reverse("joining:join"), form_data(contact_email="nope"), headers={"HX-Request": "true"}
     )
 
     assert bad.status_code == 400
@@ -854,7 +855,7 @@ def test_coordinators_view_lists_general_meetings_its_people_attended(
     Attendance.objects.create(meeting=meetings_["past_gm"], person=PersonFactory())
     client.force_login(coordinator)
 
-    body = client.get(reverse("members:application-detail", args=[application.pk])).content
+    body = client.get(reverse("joining:application-detail", args=[application.pk])).content
     section = attended_section(body.decode())
 
     assert re.findall(r'<li><a href="([^"]+)">([^<]+)</a>, <time datetime="([^"]+)">', section) == [
@@ -872,7 +873,7 @@ def test_coordinators_view_says_when_no_attendance_is_recorded(client, coordinat
     application = make_application(State.CONFIRMED)
     client.force_login(coordinator)
 
-    body = client.get(reverse("members:application-detail", args=[application.pk])).content
+    body = client.get(reverse("joining:application-detail", args=[application.pk])).content
 
     assert attended_section(body.decode()).strip() == "<ul><li>None recorded yet.</li></ul>"
 
@@ -885,7 +886,7 @@ def test_status_page_shows_no_internal_notes(client, coordinator, meetings_):
     )
     joining.decline(application=application, actor=coordinator, reason="Not an operator yet.")
 
-    body = client.get(reverse("members:join-status", args=[application.status_token]))
+    body = client.get(reverse("joining:join-status", args=[application.status_token]))
     text = body.content.decode()
 
     assert "Internal: their CTO hesitates." not in text
@@ -900,7 +901,7 @@ def test_double_submitted_welcome_runs_once(client, coordinator, meetings_):
         starts_at=timezone.now() - datetime.timedelta(hours=1), status="held"
     )
     client.force_login(coordinator)
-    url = reverse("members:application-action", args=[application.pk])
+    url = reverse("joining:application-action", args=[application.pk])
 
     first = act(client, url, {"action": "welcome"})
     second = act(client, url, {"action": "welcome"})
