@@ -910,3 +910,38 @@ def test_double_submitted_welcome_runs_once(client, coordinator, meetings_):
     assert second == [refusal(State.WELCOMED, State.WELCOMED)]
     assert application.events.filter(to_state="welcomed").count() == 1
     assert Role.objects.filter(company__name="Acme Cloud").count() == 2
+
+
+@pytest.mark.django_db
+def test_coordinators_view_offers_the_meetings_the_services_accept(client, coordinator, meetings_):
+    now = timezone.now().replace(microsecond=0)
+    for series, days, status in [
+        (meetings_["general"], -17, "cancelled"),
+        (meetings_["board_series"], -40, "held"),
+        (meetings_["board_series"], 60, "cancelled"),
+    ]:
+        MeetingFactory(
+            series=series,
+            starts_at=now + datetime.timedelta(days=days),
+            ends_at=now + datetime.timedelta(days=days, hours=1),
+            status=status,
+        )
+    later_board = MeetingFactory(
+        series=meetings_["board_series"],
+        starts_at=now + datetime.timedelta(days=90),
+        ends_at=now + datetime.timedelta(days=90, hours=1),
+    )
+    application = make_application(State.PARTICIPATING)
+    client.force_login(coordinator)
+
+    context = client.get(reverse("joining:application-detail", args=[application.pk])).context
+    joining.record_desire(
+        application=application, meeting=context["general_meetings"][0], actor=coordinator
+    )
+    joining.schedule_welcome(
+        application=application, meeting=context["board_meetings"][1], actor=coordinator
+    )
+
+    assert context["general_meetings"] == [meetings_["past_gm"]]
+    assert context["board_meetings"] == [meetings_["board"], later_board]
+    assert JoinApplication.objects.get().welcome_meeting == later_board
