@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "lcoo",
     "members",
     "meetings",
     "joining",
@@ -147,6 +148,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupDetailsForm"
+# Account mail (confirmations, password resets) goes through the outbox like all mail.
+ACCOUNT_ADAPTER = "lcoo.accounts.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website_url"
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -207,7 +210,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # A worker that dies hands its unacknowledged task back after this long (Redis).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-# Meeting mail: how long a worker holds a claimed batch, and the first retry's delay
+# Outgoing mail: how long a worker holds a claimed batch, and the first retry's delay
 # (it doubles on every attempt).
 DELIVERY_LEASE_SECONDS = 300
 DELIVERY_BACKOFF_SECONDS = 30
@@ -219,6 +222,11 @@ CELERY_BEAT_SCHEDULE = {
     "announcements-and-reminders": {
         "task": "meetings.tasks.decide_and_send",
         "schedule": 5 * 60,
+    },
+    # Mail whose sender task was lost (broker away when it was written) still goes out.
+    "outbox-sweep": {
+        "task": "lcoo.tasks.send_pending_mail",
+        "schedule": 60,
     },
 }
 

@@ -1,5 +1,7 @@
 import pytest
+from django.core import mail
 
+from lcoo import transport
 from members.models import Role
 
 from .factories import CompanyFactory, PersonFactory, RoleFactory
@@ -19,6 +21,55 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+class _OutboxTheWorkerEmpties(list):
+    """`mail.outbox` for the tests. Every message leaves through the portal's outbox, which
+    the worker empties once the change that wrote it commits; a test runs inside a
+    transaction that never commits, so reading the sent mail first does the worker's
+    part (the real sending code, into Django's memory backend)."""
+
+    _sending = False
+
+    def _send_waiting(self) -> None:
+        if self._sending:
+            return
+        self._sending = True
+        try:
+            while transport.deliver_pending_mail(due_only=False).sent:
+                pass
+        except RuntimeError:
+            pass  # a test without database access has no outbox to read
+        finally:
+            self._sending = False
+
+    def __len__(self):
+        self._send_waiting()
+        return super().__len__()
+
+    def __iter__(self):
+        self._send_waiting()
+        return super().__iter__()
+
+    def __getitem__(self, index):
+        self._send_waiting()
+        return super().__getitem__(index)
+
+    def __eq__(self, other):
+        self._send_waiting()
+        return super().__eq__(other)
+
+    __hash__ = None
+
+
+@pytest.fixture(autouse=True)
+def outbox_the_worker_empties():
+    mail.outbox = _OutboxTheWorkerEmpties()
+
+
+@pytest.fixture
+def mailoutbox(outbox_the_worker_empties):
+    return mail.outbox
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 
+from lcoo import transport
 from meetings import announcements, services
 from meetings.models import Delivery
 
@@ -83,6 +84,15 @@ class Command(BaseCommand):
             total.superseded += result.superseded
             # Rows retried are not due again before their backoff; stop when a batch
             # brought nothing but retries (the mail server is away).
+            if result.claimed == 0 or result.sent + result.failed == 0:
+                break
+        # The outbox (join workflow, roles, accounts): every pending row, backoff or not,
+        # since an operator runs this to catch up once the mail server is back.
+        while True:
+            result = transport.deliver_pending_mail(now=now, due_only=False)
+            total.sent += result.sent
+            total.retried += result.retried
+            total.failed += result.failed
             if result.claimed == 0 or result.sent + result.failed == 0:
                 break
         self.stdout.write(

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LcooConfig(AppConfig):
+    name = "lcoo"
+    verbose_name = "Portal"

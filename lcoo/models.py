@@ -1,0 +1,91 @@
+"""The mail outbox: every message the portal sends is a row written in the same
+transaction as the change it tells of, and sent afterwards by the worker.
+
+This module imports no app of the portal: every app below it may write to the outbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import models
+from django.utils import timezone
+
+
+class OutboxRow(models.Model):
+    """One message to one recipient: written once, sent once.
+
+    Workers mark each row the moment the SMTP server accepted it; a row claimed by a
+    worker that died is claimed again once its lease runs out (see `lcoo.outbox`).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        #: Refused for good: by the recipient's server (5xx), or the message could not be
+        #: built (a header with a line break). Nothing else ends a row unsent.
+        FAILED = "failed", "Failed"
+        #: Never sent, and never will be: what it told of no longer holds.
+        SUPERSEDED = "superseded", "Superseded"
+
+    recipient = models.EmailField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Mail(OutboxRow):
+    """A message composed when its change was made: join workflow steps, role notices,
+    account mail. (Meeting announcements are `meetings.Delivery` rows, composed when sent,
+    so that a change between deciding and sending is told as it is.)"""
+
+    reason = models.CharField(max_length=64, help_text="What the message is for.")
+    subject = models.CharField(max_length=998)
+    body = models.TextField()
+    html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "outgoing mail"
+        verbose_name_plural = "outgoing mail"
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reason} to {self.recipient}"
+
+    @property
+    def message_id(self) -> str:
+        """Deterministic: a copy sent twice is the same message to every mail client."""
+        host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        digest = hashlib.sha256(self.recipient.lower().encode()).hexdigest()[:16]
+        return f"<mail.{self.pk}.{digest}@{host or 'lcoo-portal'}>"
+
+    def as_message(self) -> EmailMultiAlternatives:
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=self.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[self.recipient],
+            headers={"Message-ID": self.message_id, **self.headers},
+        )
+        if self.html:
+            message.attach_alternative(self.html, "text/html")
+        return message
