@@ -157,7 +157,7 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 def test_compose_has_the_services_with_health_checks():
     services = COMPOSE["services"]
 
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "cache", "web", "worker", "beat"}
     assert all("healthcheck" in service for service in services.values())
 
 
@@ -175,7 +175,18 @@ def test_compose_points_portal_at_its_own_postgres_and_redis():
         f"@postgres:5432/{postgres['POSTGRES_DB']}"
     )
     assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    assert env["CACHE_URL"] == "redis://cache:6379/0"
     assert env["DEBUG"] == "0"
+
+
+def test_compose_cache_is_capped_and_evicts_while_the_broker_never_does():
+    cache = COMPOSE["services"]["cache"]["command"]
+    broker = COMPOSE["services"]["redis"]["command"]
+
+    assert cache[cache.index("--maxmemory") + 1] == "256mb"
+    assert cache[cache.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert "--maxmemory" not in broker
+    assert set(COMPOSE["services"]["web"]["depends_on"]) == {"postgres", "redis", "cache"}
 
 
 def test_compose_web_serves_gunicorn_on_published_port():
@@ -254,6 +265,7 @@ def test_compose_worker_and_beat_run_the_celery_app():
         assert depends == {
             "postgres": {"condition": "service_healthy"},
             "redis": {"condition": "service_healthy"},
+            "cache": {"condition": "service_healthy"},
         }
 
 
