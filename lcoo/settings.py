@@ -39,6 +39,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", True)
 
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver", "0.0.0.0"}  # noqa: S104  # nosec B104
+
+
+def _public_hosts() -> set[str]:
+    """Hosts of ALLOWED_HOSTS and SITE_URL, as set, that are not this machine's own."""
+    hosts = {h.lstrip(".").lower() for h in env_list("ALLOWED_HOSTS", [])}
+    if env("SITE_URL"):
+        hosts.add((urlsplit(env("SITE_URL")).hostname or "").lower())
+    return {h for h in hosts if h and h not in _LOCAL_HOSTS}
+
+
+# Development mode is the default only on a developer's machine: a public host name with
+# no DEBUG set is a production set-up that forgot DEBUG=0, and would run with debug pages
+# and the development key published in this repository.
+if os.environ.get("DEBUG", "") == "" and _public_hosts():
+    raise ImproperlyConfigured(
+        f"ALLOWED_HOSTS/SITE_URL name a public host ({', '.join(sorted(_public_hosts()))}) "
+        "but DEBUG is not set: set DEBUG=0 for production (with SECRET_KEY), or DEBUG=1 "
+        "to run development mode on purpose."
+    )
+
 # Development mode only: production refuses this key (bandit B105 reviewed).
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105  # nosec B105
 SECRET_KEY = env("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
