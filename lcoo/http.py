@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -26,3 +28,29 @@ def next_or(request: HttpRequest, default: str) -> str:
     """The `next` parameter of a form or link, when it is safe to follow."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     return safe_redirect_target(request, target, default)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The visitor's address: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies the address
+    the outermost of them saw (allauth's rule, so its login limits and the portal's own
+    limits count the same client). What a client writes into X-Forwarded-For itself is
+    never taken: it stands left of what the trusted proxies appended."""
+    return get_adapter(request).get_client_ip(request)
+
+
+def _rate_key(request: HttpRequest, action: str) -> str:
+    return f"ratelimit:{action}:{client_ip(request)}"
+
+
+def rate_limited(request: HttpRequest, action: str, *, limit: int) -> bool:
+    """Has this client used up its `limit` of `action` in the current window?"""
+    return (cache.get(_rate_key(request, action)) or 0) >= limit
+
+
+def count_rate_limited_hit(request: HttpRequest, action: str, *, window: int) -> None:
+    key = _rate_key(request, action)
+    cache.add(key, 0, window)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, window)

@@ -242,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# How many reverse proxies stand in front of the portal (each appends the address it saw
+# to X-Forwarded-For). Login limits and the join form's limit count the client the
+# outermost one saw; 0: the connection's own address (REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXIES", "0"))
+
 # Security. Behind a TLS-terminating proxy the scheme comes from X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -72,6 +72,7 @@ def test_settings_read_exactly_the_documented_contract():
         "SECURE_SSL_REDIRECT",
         "DEFAULT_FROM_EMAIL",
         "CACHE_URL",
+        "TRUSTED_PROXIES",
     } == SETTINGS_VARIABLES
 
 
@@ -153,6 +154,14 @@ def test_email_host_and_port_map_onto_mailers():
     assert "smtp.EmailBackend" in result.stdout
 
 
+def test_trusted_proxies_feed_allauths_proxy_count():
+    code = "from django.conf import settings as s; print(s.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    default = run_manage("shell", "--no-imports", "-c", code, env={})
+    behind_one = run_manage("shell", "--no-imports", "-c", code, env={"TRUSTED_PROXIES": "1"})
+
+    assert (default.stdout.split(), behind_one.stdout.split()) == (["0"], ["1"])
+
+
 def test_ssl_redirect_can_be_turned_off_in_production():
     code = "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, s.DEBUG)"
     on = run_manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
@@ -230,6 +239,7 @@ def test_compose_web_serves_gunicorn_on_published_port():
     assert web["ports"] == ["8000:8000"]
     assert "gunicorn lcoo.wsgi:application --bind 0.0.0.0:8000" in web["command"]
     assert "--no-control-socket" in web["command"]
+    assert "--forwarded-allow-ips '${PROXY_ADDRESSES:-127.0.0.1}'" in web["command"]
     assert "/healthz" in " ".join(web["healthcheck"]["test"])
 
 
