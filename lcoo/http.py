@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -54,3 +55,26 @@ def count_rate_limited_hit(request: HttpRequest, action: str, *, window: int) ->
         cache.incr(key)
     except ValueError:  # expired between the two calls
         cache.set(key, 1, window)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a body larger than REQUEST_MAX_BYTES (413) from its announced length, so a
+    client cannot make a worker read and spool gigabytes before a form says no."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain")
+        if length > settings.REQUEST_MAX_BYTES:
+            limit = settings.REQUEST_MAX_BYTES // (1024 * 1024)
+            return HttpResponse(
+                f"The request is too large: {length // (1024 * 1024)} MB; the limit is "
+                f"{limit} MB (attachments up to 20 MB).",
+                status=413,
+                content_type="text/plain",
+            )
+        return self.get_response(request)

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "lcoo.http.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -113,6 +114,10 @@ MIDDLEWARE = [
     "members.middleware.RequireMFAMiddleware",
     "lcoo.pagecache.AnonymousPageCacheMiddleware",
 ]
+
+#: The largest request body: a 20 MB attachment (meetings.forms) and its form around it.
+#: Larger ones are refused from their Content-Length, before a byte of the body is read.
+REQUEST_MAX_BYTES = 21 * 1024 * 1024
 
 ROOT_URLCONF = "lcoo.urls"
 WSGI_APPLICATION = "lcoo.wsgi.application"
