@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -275,7 +276,7 @@ def register_csv(request: HttpRequest) -> HttpResponse:
                 supersedes.slug if supersedes else "",
                 csv_safe("; ".join(t.name for t in item.topics.all())),
                 csv_safe(item.summary),
-                request.build_absolute_uri(item.get_absolute_url()),
+                settings.SITE_URL + item.get_absolute_url(),
             ]
         )
     return response

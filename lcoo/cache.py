@@ -5,6 +5,11 @@ costs more than the round trip itself on a cached page; this one keeps one per
 connection pool. And a cache is an optimisation: when Redis is away, reads miss and
 writes are dropped (logged, at most once every few seconds), so pages are computed
 and served, and forms still save, until Redis is back.
+
+Rate limits are the exception: an empty cache would let every attempt through (and
+allauth, whose lock then never succeeds, would refuse every login). While Redis is away,
+keys under `RATE_LIMIT_PREFIXES` live in this process's memory instead, so every limit
+keeps limiting, per process, and nobody is locked out.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
@@ -21,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between two warnings about the same outage.
 WARN_EVERY = 10.0
+#: allauth's limits (and their locks) and the portal's own (lcoo.http.hit_rate_limit).
+RATE_LIMIT_PREFIXES = ("allauth:rl:", "ratelimit:")
 
 
 class PooledRedisCacheClient(RedisCacheClient):
@@ -38,7 +46,8 @@ class PooledRedisCacheClient(RedisCacheClient):
 
 
 def _tolerant(name: str, fallback: Callable[..., object]):
-    """RedisCache's method `name`, answering `fallback(*its arguments)` when Redis is away."""
+    """RedisCache's method `name`, answering `fallback(*its arguments)` when Redis is away
+    (for a rate limit's key: the same method of the in-process stand-in)."""
     method = getattr(RedisCache, name)
 
     @functools.wraps(method)
@@ -47,6 +56,9 @@ def _tolerant(name: str, fallback: Callable[..., object]):
             return method(self, *args, **kwargs)
         except RedisError as error:
             self._unavailable(name, error)
+            key = args[0] if args else kwargs.get("key")
+            if isinstance(key, str) and key.startswith(RATE_LIMIT_PREFIXES):
+                return getattr(self._rate_limits_while_away, name)(*args, **kwargs)
             return fallback(*args, **kwargs)
 
     return tolerant
@@ -60,6 +72,7 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
         self._last_warning = 0.0
+        self._rate_limits_while_away = LocMemCache(f"rate-limits-{id(self)}", {})
 
     def _unavailable(self, operation: str, error: RedisError) -> None:
         now = time.monotonic()
@@ -77,4 +90,5 @@ class ResilientRedisCache(RedisCache):
     delete = _tolerant("delete", lambda *args, **kwargs: False)
     delete_many = _tolerant("delete_many", lambda *args, **kwargs: None)
     incr = _tolerant("incr", lambda *args, **kwargs: None)
+    decr = _tolerant("decr", lambda *args, **kwargs: None)
     clear = _tolerant("clear", lambda *args, **kwargs: False)

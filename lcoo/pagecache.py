@@ -1,7 +1,10 @@
 """A cache of the public pages as anonymous visitors see them.
 
 Pages are the same for every anonymous visitor in one time zone, so the cache key is
-(data version, zone, path): a new visitor in a known zone never misses. Any save or
+(data version, zone, host, path and query): a new visitor in a known zone never misses.
+A page is kept only when its view read every parameter of the query string, so made-up
+parameters (`?junk=1`, `?junk=2`…) cannot fill the cache: such pages are computed, not
+kept. Absolute links in pages are built from SITE_URL, never from the request's Host. Any save or
 delete of the group's data bumps the version, which retires every cached page at once.
 It needs a cache that every process shares (settings.PAGE_CACHE_SECONDS is 0 without
 one), and it survives that cache going away: pages are then computed, and a bump that
@@ -14,7 +17,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 VERSION_KEY = "pagecache:version"
 CHANGED_AT_KEY = "pagecache:changed-at"
@@ -80,6 +83,30 @@ def _cacheable(request: HttpRequest) -> bool:
     )
 
 
+class _ReadTrackingQuery(QueryDict):
+    """request.GET that remembers which parameters the view asked for by name."""
+
+    def __init__(self, query_string: str, encoding: str | None = None):
+        self.read: set[str] = set()  # before parsing, which looks keys up too
+        super().__init__(query_string, encoding=encoding)
+        self.read.clear()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key) -> bool:
+        self.read.add(key)
+        return super().__contains__(key)
+
+    def getlist(self, key, default=None):
+        self.read.add(key)
+        return super().getlist(key, default)
+
+    def unread(self) -> set[str]:
+        return set(self.keys()) - self.read
+
+
 class AnonymousPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -89,7 +116,8 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
         zone = getattr(request, "viewer_tz_name", "UTC")
         source = getattr(request, "viewer_tz_source", "default")
-        key = f"page:{data_version()}:{zone}:{source}:{request.get_full_path()}"
+        host = request.get_host()
+        key = f"page:{data_version()}:{zone}:{source}:{host}:{request.get_full_path()}"
         hit = cache.get(key)
         if hit is not None:
             content, headers = hit
@@ -98,9 +126,12 @@ class AnonymousPageCacheMiddleware:
                 response[name] = value
             response["X-Page-Cache"] = "hit"
             return response
+        query = _ReadTrackingQuery(request.META.get("QUERY_STRING", ""), request.encoding)
+        request.GET = query
         response = self.get_response(request)
         if (
             response.status_code == 200
+            and not query.unread()
             and not response.streaming
             and not response.cookies
             # A page with a CSRF token belongs to one visitor.

@@ -39,6 +39,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", True)
 
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver", "0.0.0.0"}  # noqa: S104  # nosec B104
+
+
+def _public_hosts() -> set[str]:
+    """Hosts of ALLOWED_HOSTS and SITE_URL, as set, that are not this machine's own."""
+    hosts = {h.lstrip(".").lower() for h in env_list("ALLOWED_HOSTS", [])}
+    if env("SITE_URL"):
+        hosts.add((urlsplit(env("SITE_URL")).hostname or "").lower())
+    return {h for h in hosts if h and h not in _LOCAL_HOSTS}
+
+
+# Development mode is the default only on a developer's machine: a public host name with
+# no DEBUG set is a production set-up that forgot DEBUG=0, and would run with debug pages
+# and the development key published in this repository.
+if os.environ.get("DEBUG", "") == "" and _public_hosts():
+    raise ImproperlyConfigured(
+        f"ALLOWED_HOSTS/SITE_URL name a public host ({', '.join(sorted(_public_hosts()))}) "
+        "but DEBUG is not set: set DEBUG=0 for production (with SECRET_KEY), or DEBUG=1 "
+        "to run development mode on purpose."
+    )
+
 # Development mode only: production refuses this key (bandit B105 reviewed).
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105  # nosec B105
 SECRET_KEY = env("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
@@ -80,6 +101,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "lcoo.http.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -94,6 +116,10 @@ MIDDLEWARE = [
     "members.middleware.RequireMFAMiddleware",
     "lcoo.pagecache.AnonymousPageCacheMiddleware",
 ]
+
+#: The largest request body: a 20 MB attachment (meetings.forms) and its form around it.
+#: Larger ones are refused from their Content-Length, before a byte of the body is read.
+REQUEST_MAX_BYTES = 21 * 1024 * 1024
 
 ROOT_URLCONF = "lcoo.urls"
 WSGI_APPLICATION = "lcoo.wsgi.application"
@@ -229,6 +255,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
     },
 }
+
+# How many reverse proxies stand in front of the portal (each appends the address it saw
+# to X-Forwarded-For). Login limits and the join form's limit count the client the
+# outermost one saw; 0: the connection's own address (REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXIES", "0"))
 
 # Security. Behind a TLS-terminating proxy the scheme comes from X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

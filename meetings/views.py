@@ -6,6 +6,7 @@ import difflib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -130,7 +131,7 @@ def calendar_links(request: HttpRequest, meeting: Meeting) -> dict[str, str]:
     fmt = "%Y%m%dT%H%M%SZ"
     start = meeting.starts_at.astimezone(datetime.UTC)
     end = meeting.ends_at.astimezone(datetime.UTC)
-    page = request.build_absolute_uri(meeting.get_absolute_url())
+    page = settings.SITE_URL + meeting.get_absolute_url()
     google = "https://calendar.google.com/calendar/render?" + urlencode(
         {
             "action": "TEMPLATE",

@@ -1,10 +1,19 @@
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
 import pytest
+import redis
 from django.core import mail
 
-from lcoo import transport
+from lcoo import pagecache, transport
 from members.models import Role
 
 from .factories import CompanyFactory, PersonFactory, RoleFactory
+from .services import unavailable
 
 
 @pytest.fixture(autouse=True)
@@ -139,3 +148,53 @@ def mail_server(settings):
     settings.MAILERS = server.mailers_setting
     yield server
     server.stop()
+
+
+# A Redis server of the test's own, to stop and resume -------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A redis-server process of this test only, so it can be paused and stopped."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        unavailable("redis-server is not installed")
+    port = _free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield process, port
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGCONT)
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def shared_redis_cache(settings, redis_server):
+    _, port = redis_server
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "lcoo.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.PAGE_CACHE_SECONDS = 300
+    yield redis_server
+    pagecache._bump_pending = False

@@ -72,6 +72,7 @@ def test_settings_read_exactly_the_documented_contract():
         "SECURE_SSL_REDIRECT",
         "DEFAULT_FROM_EMAIL",
         "CACHE_URL",
+        "TRUSTED_PROXIES",
     } == SETTINGS_VARIABLES
 
 
@@ -88,6 +89,41 @@ def test_production_refuses_to_start_without_real_secret_key(secret):
 
     assert result.returncode != 0
     assert "Production mode (DEBUG=0) needs SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"ALLOWED_HOSTS": "portal.example.org", "SITE_URL": "https://portal.example.org"},
+        {"ALLOWED_HOSTS": ".example.org"},
+        {"SITE_URL": "https://portal.example.org"},
+        {"ALLOWED_HOSTS": "portal.example.org", "DEBUG": ""},
+    ],
+)
+def test_production_looking_settings_without_debug_refuse_to_start(env):
+    result = run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "DEBUG is not set: set DEBUG=0 for production" in result.stderr
+    assert "or DEBUG=1 to run development mode on purpose" in result.stderr
+
+
+def test_development_mode_on_purpose_with_a_public_host_starts():
+    code = "from django.conf import settings as s; print(s.DEBUG)"
+    env = {"DEBUG": "1", "ALLOWED_HOSTS": "portal.example.org"}
+
+    result = run_manage("shell", "--no-imports", "-c", code, env=env)
+
+    assert (result.returncode, result.stdout.split()) == (0, ["True"])
+
+
+def test_local_host_names_stay_development_mode():
+    code = "from django.conf import settings as s; print(s.DEBUG)"
+    env = {"ALLOWED_HOSTS": "localhost,127.0.0.1", "SITE_URL": "http://127.0.0.1:8000"}
+
+    result = run_manage("shell", "--no-imports", "-c", code, env=env)
+
+    assert (result.returncode, result.stdout.split()) == (0, ["True"])
 
 
 def test_development_defaults_with_nothing_set():
@@ -116,6 +152,14 @@ def test_email_host_and_port_map_onto_mailers():
     assert result.returncode == 0, result.stderr
     assert "'host': '127.0.0.1', 'port': 2525" in result.stdout
     assert "smtp.EmailBackend" in result.stdout
+
+
+def test_trusted_proxies_feed_allauths_proxy_count():
+    code = "from django.conf import settings as s; print(s.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    default = run_manage("shell", "--no-imports", "-c", code, env={})
+    behind_one = run_manage("shell", "--no-imports", "-c", code, env={"TRUSTED_PROXIES": "1"})
+
+    assert (default.stdout.split(), behind_one.stdout.split()) == (["0"], ["1"])
 
 
 def test_ssl_redirect_can_be_turned_off_in_production():
@@ -157,7 +201,7 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 def test_compose_has_the_services_with_health_checks():
     services = COMPOSE["services"]
 
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "cache", "web", "worker", "beat"}
     assert all("healthcheck" in service for service in services.values())
 
 
@@ -175,7 +219,18 @@ def test_compose_points_portal_at_its_own_postgres_and_redis():
         f"@postgres:5432/{postgres['POSTGRES_DB']}"
     )
     assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    assert env["CACHE_URL"] == "redis://cache:6379/0"
     assert env["DEBUG"] == "0"
+
+
+def test_compose_cache_is_capped_and_evicts_while_the_broker_never_does():
+    cache = COMPOSE["services"]["cache"]["command"]
+    broker = COMPOSE["services"]["redis"]["command"]
+
+    assert cache[cache.index("--maxmemory") + 1] == "256mb"
+    assert cache[cache.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert "--maxmemory" not in broker
+    assert set(COMPOSE["services"]["web"]["depends_on"]) == {"postgres", "redis", "cache"}
 
 
 def test_compose_web_serves_gunicorn_on_published_port():
@@ -184,6 +239,7 @@ def test_compose_web_serves_gunicorn_on_published_port():
     assert web["ports"] == ["8000:8000"]
     assert "gunicorn lcoo.wsgi:application --bind 0.0.0.0:8000" in web["command"]
     assert "--no-control-socket" in web["command"]
+    assert "--forwarded-allow-ips '${PROXY_ADDRESSES:-127.0.0.1}'" in web["command"]
     assert "/healthz" in " ".join(web["healthcheck"]["test"])
 
 
@@ -254,6 +310,7 @@ def test_compose_worker_and_beat_run_the_celery_app():
         assert depends == {
             "postgres": {"condition": "service_healthy"},
             "redis": {"condition": "service_healthy"},
+            "cache": {"condition": "service_healthy"},
         }
 
 

@@ -89,3 +89,28 @@ def test_stored_attachment_is_not_served_from_the_media_folder(
     assert client.get(f"/{settings.MEDIA_URL}{stored}").status_code == 404
     assert stored.startswith(f"attachments/{meeting.pk}/")
     assert "slides" not in stored
+
+
+@pytest.mark.django_db
+def test_a_huge_body_is_refused_from_its_length_before_it_is_read(client, coordinator, meeting):
+    client.force_login(coordinator)
+
+    response = client.post(
+        reverse("meetings:attachments", args=[meeting.pk]),
+        data=b"x" * 10,
+        content_type="application/octet-stream",
+        CONTENT_LENGTH=str(2 * 1024**3),
+    )
+
+    assert response.status_code == 413
+    assert response.content.decode() == (
+        "The request is too large: 2048 MB; the limit is 21 MB (attachments up to 20 MB)."
+    )
+    assert Attachment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_garbled_content_length_is_refused(client):
+    response = client.post("/join/", data=b"", content_type="text/plain", CONTENT_LENGTH="12x")
+
+    assert response.status_code == 400
