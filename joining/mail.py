@@ -1,17 +1,15 @@
-"""The one way the joining app sends mail: every notice goes through `send_notice`."""
+"""The one way the joining app sends mail: every notice is an outbox row, written in the
+transaction of the step it tells of and sent by the worker once that commits."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
+from lcoo.outbox import queue_message
 
-def send_notice(*, to: str, subject: str, template: str, context: dict) -> None:
-    """Send one plain-text mail to one address, its body rendered from `template`."""
-    send_mail(
-        subject=subject,
-        message=render_to_string(template, context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[to],
-    )
+
+def queue_notice(*, to: str, subject: str, template: str, context: dict, reason: str) -> None:
+    """One plain-text mail to one address, its body rendered from `template`."""
+    message = EmailMessage(subject=subject, body=render_to_string(template, context), to=[to])
+    queue_message(message, reason=reason)

@@ -28,7 +28,7 @@ from meetings.models import Invitation, Meeting, Series
 from members import services as member_services
 from members.models import Company, Person, Role
 
-from .mail import send_notice
+from .mail import queue_notice
 from .models import ApplicationEvent, JoinApplication, ProposedDelegate
 
 State = JoinApplication.State
@@ -99,7 +99,7 @@ def _move(
     )
     application.state = to
     application.save()
-    transaction.on_commit(lambda: notify_contact(application.pk))
+    notify_contact(application.pk)
     return application
 
 
@@ -171,7 +171,7 @@ def submit_application(
         ]
     )
     ApplicationEvent.objects.create(application=application, to_state=State.SUBMITTED)
-    transaction.on_commit(lambda: notify_contact(application.pk))
+    notify_contact(application.pk)
     return application
 
 
@@ -319,7 +319,7 @@ def schedule_welcome(
         defaults={"name": executive.name, "reason": f"Welcome of {application.company_name}"},
     )
     _edit_agenda(meeting, lambda agenda: _with_item(agenda, item), actor)
-    transaction.on_commit(lambda: send_board_invitation(application.pk))
+    send_board_invitation(application.pk)
     return application
 
 
@@ -400,7 +400,8 @@ def welcome(*, application: JoinApplication, actor: Person, note: str = "") -> J
         member_services.grant_role(
             person=person, kind=delegate.kind, company=company, starts_on=day, granted_by=actor
         )
-    transaction.on_commit(lambda: [send_account_invitation(pk) for pk in invited])
+    for pk in invited:
+        send_account_invitation(pk)
     return application
 
 
@@ -460,11 +461,12 @@ def notify_contact(application_id: int) -> None:
         if application.state == State.SUBMITTED
         else "",
     }
-    send_notice(
+    queue_notice(
         to=application.contact_email,
         subject=f"[LCOO] Your application: {application.get_state_display()}",
         template="joining/mail/join_step.txt",
         context=context,
+        reason="joining.step",
     )
 
 
@@ -483,11 +485,12 @@ def send_board_invitation(application_id: int) -> None:
         "zone": application.hq_timezone,
         "conference_link": meeting.effective_conference_link,
     }
-    send_notice(
+    queue_notice(
         to=executive.email,
         subject=f"[LCOO] Invitation: {meeting.title}",
         template="joining/mail/board_invitation.txt",
         context=context,
+        reason="joining.board-invitation",
     )
 
 
@@ -500,9 +503,10 @@ def send_account_invitation(person_id: int) -> None:
             "key": default_token_generator.make_token(person),
         },
     )
-    send_notice(
+    queue_notice(
         to=person.email,
         subject="[LCOO] Your account on the LCOO Portal",
         template="joining/mail/account_invitation.txt",
         context={"person": person, "set_password_url": settings.SITE_URL + path},
+        reason="joining.account-invitation",
     )

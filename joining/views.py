@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from lcoo.http import count_rate_limited_hit, rate_limited
 from meetings.models import Meeting, Series
 from members.permissions import access_for
 
@@ -22,29 +20,11 @@ from .models import JoinApplication
 
 State = JoinApplication.State
 
-RATE_LIMIT = 5  # accepted applications and honeypot hits per client address
+# Accepted applications and honeypot hits per client (lcoo.http.client_ip) and hour. A
+# form sent back with errors is not counted: someone correcting typos must not lock
+# themselves out.
+RATE_LIMIT = 5
 RATE_WINDOW = 3600  # seconds
-
-
-def _rate_key(request: HttpRequest) -> str:
-    # REMOTE_ADDR, not X-Forwarded-For: a client sets that header to whatever it likes.
-    address = request.META.get("REMOTE_ADDR", "")
-    return "join-rate:" + hashlib.sha256(address.encode()).hexdigest()[:32]
-
-
-def _over_rate_limit(request: HttpRequest) -> bool:
-    return cache.get(_rate_key(request), 0) >= RATE_LIMIT
-
-
-def _count_submission(request: HttpRequest) -> None:
-    """Count what was accepted, or caught by the honeypot. A form sent back with errors
-    is not counted: someone correcting typos must not lock themselves out."""
-    key = _rate_key(request)
-    cache.add(key, 0, RATE_WINDOW)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW)
 
 
 def next_general_meeting() -> Meeting | None:
@@ -64,14 +44,14 @@ def join(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if _over_rate_limit(request):
+        if rate_limited(request, "join", limit=RATE_LIMIT):
             form.add_error(
                 None, "Too many applications from your network in the last hour; try again later."
             )
             status = 429
         elif form.is_spam:
             # Answer as if it worked, so a bot learns nothing; save nothing.
-            _count_submission(request)
+            count_rate_limited_hit(request, "join", window=RATE_WINDOW)
             return redirect("joining:join-thanks")
         elif form.is_valid():
             data = form.cleaned_data
@@ -90,7 +70,7 @@ def join(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                _count_submission(request)
+                count_rate_limited_hit(request, "join", window=RATE_WINDOW)
                 return redirect("joining:join-thanks")
         if status == 200:
             status = 400
