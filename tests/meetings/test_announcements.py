@@ -952,6 +952,7 @@ def test_beat_schedule_extends_rotations_daily_and_sends_mail_every_five_minutes
     assert {name: (entry["task"], entry["schedule"]) for name, entry in schedule.items()} == {
         "extend-rotations": ("meetings.tasks.extend_rotations", 24 * 3600),
         "announcements-and-reminders": ("meetings.tasks.decide_and_send", 5 * 60),
+        "outbox-sweep": ("lcoo.tasks.send_pending_mail", 60),
     }
     assert celery_app.conf.beat_schedule == schedule
     assert {entry["task"] for entry in schedule.values()} <= set(celery_app.tasks)
