@@ -955,6 +955,7 @@ def test_beat_schedule_extends_rotations_daily_and_sends_mail_every_five_minutes
         "outbox-sweep": ("lcoo.tasks.send_pending_mail", 60),
     }
     assert celery_app.conf.beat_schedule == schedule
+    celery_app.autodiscover_tasks(force=True)  # what a worker imports as it starts
     assert {entry["task"] for entry in schedule.values()} <= set(celery_app.tasks)
     assert (tasks.extend_rotations.name, tasks.decide_and_send.name) == (
         "meetings.tasks.extend_rotations",
