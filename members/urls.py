@@ -5,7 +5,6 @@ from . import join_views, views
 app_name = "members"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("members/", views.CompanyListView.as_view(), name="company-list"),
     path("members/<slug:slug>/", views.CompanyDetailView.as_view(), name="company-detail"),
     path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
@@ -29,7 +28,6 @@ urlpatterns = [
         join_views.application_action,
         name="application-action",
     ),
-    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("dashboard/roles/", views.RoleListView.as_view(), name="roles"),
     path("dashboard/roles/<int:pk>/end/", views.end_role, name="role-end"),
 ]
