@@ -11,15 +11,9 @@ from meetings.models import Meeting, Series
 from members.models import Company, Person
 from members.permissions import Access
 
-from .models import (
-    RESERVED_SLUGS,
-    ActionItem,
-    Agreement,
-    ForumTopic,
-    Position,
-    Topic,
-    Visibility,
-)
+from . import permissions
+from .models import RESERVED_SLUGS, ActionItem, Agreement, ForumTopic, Position, Topic
+from .permissions import Visibility
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 #: How far back the meeting pickers reach.
@@ -71,7 +65,8 @@ class MeetingMultipleChoiceField(forms.ModelMultipleChoiceField):
 def visibility_choices(access: Access) -> list[tuple[str, str]]:
     """The visibility levels a person may file items under: a field limited to these
     refuses any other value."""
-    return [(v, label) for v, label in Visibility.choices if v in access.agreement_visibilities]
+    visible = permissions.visibilities_for(access)
+    return [(v, label) for v, label in Visibility.choices if v in visible]
 
 
 # The register, for everyone ----------------------------------------------------------
@@ -233,7 +228,9 @@ class AgreementForm(forms.ModelForm):
             .order_by("title")
         )
         self.fields["discussed_at"].queryset = meeting_choices(access, also=discussed).distinct()
-        if self.instance.supersedes_id and not access.can_see_agreement(self.instance.supersedes):
+        if self.instance.supersedes_id and not permissions.can_see_agreement(
+            access, self.instance.supersedes
+        ):
             # The editor may not see what this item supersedes: leave that link alone.
             del self.fields["supersedes"]
         elif self.instance.pk and not self.instance.is_open:
@@ -302,7 +299,7 @@ class PositionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         companies = Company.objects.members()
         if not access.chair:
-            companies = companies.filter(pk__in=access.speaks_for)
+            companies = companies.filter(pk__in=permissions.speaks_for(access))
         self.fields["company"].queryset = companies
         self.fields["company"].empty_label = None
         self.fields["comment"].help_text = "Optional: the reason, conditions, reservations."
@@ -331,7 +328,9 @@ class ActionItemForm(forms.ModelForm):
         also = Q(pk=self.instance.raised_at_id) if self.instance.pk else None
         self.fields["raised_at"].queryset = meeting_choices(access, also=also)
         self.fields["agreement"].queryset = Agreement.objects.visible_to(access).order_by("title")
-        if self.instance.agreement_id and not access.can_see_agreement(self.instance.agreement):
+        if self.instance.agreement_id and not permissions.can_see_agreement(
+            access, self.instance.agreement
+        ):
             del self.fields["agreement"]
         self.fields["visibility"].choices = visibility_choices(access)
 

@@ -16,16 +16,8 @@ from django.utils.text import slugify
 from meetings.models import Meeting
 from members.models import Company, Person
 
-from .models import (
-    RESERVED_SLUGS,
-    VISIBILITY_RANK,
-    ActionItem,
-    Agreement,
-    ForumTopic,
-    Position,
-    Topic,
-    Visibility,
-)
+from .models import RESERVED_SLUGS, ActionItem, Agreement, ForumTopic, Position, Topic
+from .permissions import VISIBILITY_RANK, Visibility
 
 
 def unique_slug(model, text: str, *, exclude_pk: int | None = None, fallback: str) -> str:

@@ -17,7 +17,7 @@ from lcoo.http import csv_safe, next_or
 from members.models import Company, today
 from members.permissions import Access, access_for
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import (
     ActionItemFilterForm,
     ActionItemForm,
@@ -35,7 +35,7 @@ PAGE_SIZE = 25
 
 def _require_editor(request: HttpRequest) -> Access:
     access = access_for(request.user)
-    if not access.can_edit_agreements:
+    if not permissions.can_edit_agreements(access):
         raise PermissionDenied
     return access
 
@@ -111,7 +111,7 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ).prefetch_related("topics", selectors.visible_meetings_prefetch(access)),
     )
     decided_at = agreement.decided_at
-    speaks = access.chair or bool(access.speaks_for)
+    speaks = access.chair or bool(permissions.speaks_for(access))
     context = {
         "agreement": agreement,
         "decided_at": decided_at if decided_at and access.can_see_meeting(decided_at) else None,
@@ -122,7 +122,7 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ActionItem.objects.visible_to(access).filter(agreement=agreement).for_listing()
         ),
         "history": selectors.agreement_history(agreement=agreement, access=access),
-        "can_edit": access.can_edit_agreements,
+        "can_edit": permissions.can_edit_agreements(access),
         "can_record_position": speaks and agreement.is_open,
         "today": today(),
     }
@@ -130,7 +130,9 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _if_visible(access: Access, agreement: Agreement | None) -> Agreement | None:
-    return agreement if agreement is not None and access.can_see_agreement(agreement) else None
+    if agreement is not None and permissions.can_see_agreement(access, agreement):
+        return agreement
+    return None
 
 
 @login_required
@@ -200,12 +202,12 @@ def agreement_status(request: HttpRequest, slug: str) -> HttpResponse:
 def agreement_position(request: HttpRequest, slug: str) -> HttpResponse:
     access = access_for(request.user)
     agreement = _visible_agreement(request, slug)
-    if not (access.chair or access.speaks_for):
+    if not (access.chair or permissions.speaks_for(access)):
         raise PermissionDenied
     form = PositionForm(request.POST or None, access=access)
     if request.method == "POST" and form.is_valid():
         company = form.cleaned_data["company"]
-        if not access.can_speak_for_company(company):
+        if not permissions.can_speak_for_company(access, company):
             raise PermissionDenied
         try:
             services.record_position(
@@ -425,7 +427,7 @@ def forum_topic_list(request: HttpRequest) -> HttpResponse:
         "scheduled": [t for t in by_status["scheduled"] if access.can_see_meeting(t.forum)],
         "presented": [t for t in by_status["presented"] if access.can_see_meeting(t.forum)],
         "dropped": by_status["dropped"],
-        "can_edit": access.can_edit_agreements,
+        "can_edit": permissions.can_edit_agreements(access),
         "my_companies": _my_companies(access),
     }
     return render(request, "agreements/forum_topic_list.html", context)
@@ -435,8 +437,8 @@ def _my_companies(access: Access) -> list[Company]:
     """The member companies whose interest the viewer records (one query, none for most)."""
     if access.chair:
         return list(Company.objects.members().only("name", "slug"))
-    if access.speaks_for:
-        return list(Company.objects.members().filter(pk__in=access.speaks_for))
+    if speaks_for := permissions.speaks_for(access):
+        return list(Company.objects.members().filter(pk__in=speaks_for))
     return []
 
 
@@ -450,7 +452,7 @@ def forum_topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "topic": topic,
         "forum": forum,
         "interested": list(topic.interested_companies.all()),
-        "can_edit": access.can_edit_agreements,
+        "can_edit": permissions.can_edit_agreements(access),
         "my_companies": _my_companies(access) if topic.is_open else [],
     }
     return render(request, "agreements/forum_topic_detail.html", context)
@@ -494,7 +496,7 @@ def forum_topic_interest(request: HttpRequest, slug: str) -> HttpResponse:
     access = access_for(request.user)
     topic = get_object_or_404(ForumTopic, slug=slug)
     company = get_object_or_404(Company, slug=request.POST.get("company", ""))
-    if not access.can_speak_for_company(company):
+    if not permissions.can_speak_for_company(access, company):
         raise PermissionDenied
     interested = request.POST.get("interested") == "1"
     try:
