@@ -62,6 +62,21 @@ class MeetingMultipleChoiceField(forms.ModelMultipleChoiceField):
         return meeting_label(meeting)
 
 
+def status_filter(choices: list[tuple[str, str]]) -> forms.ChoiceField:
+    return forms.ChoiceField(choices=[("", "Any status"), *choices], required=False)
+
+
+def company_filter(**kwargs) -> forms.ModelChoiceField:
+    """Companies that are or were members (applicants are not public), by slug."""
+    return forms.ModelChoiceField(
+        queryset=Company.objects.exclude(status=Company.Status.APPLICANT).only("name", "slug"),
+        required=False,
+        empty_label="Any company",
+        to_field_name="slug",
+        **kwargs,
+    )
+
+
 def visibility_choices(access: Access) -> list[tuple[str, str]]:
     """The visibility levels a person may file items under: a field limited to these
     refuses any other value."""
@@ -74,9 +89,7 @@ def visibility_choices(access: Access) -> list[tuple[str, str]]:
 
 class RegisterFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *Agreement.Status.choices], required=False
-    )
+    status = status_filter(Agreement.Status.choices)
     topic = forms.ModelChoiceField(
         queryset=Topic.objects.none(),
         required=False,
@@ -84,13 +97,7 @@ class RegisterFilterForm(forms.Form):
         to_field_name="slug",
     )
     year = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    company = forms.ModelChoiceField(
-        queryset=Company.objects.exclude(status=Company.Status.APPLICANT).only("name", "slug"),
-        required=False,
-        empty_label="Any company",
-        to_field_name="slug",
-        label="Proposed by",
-    )
+    company = company_filter(label="Proposed by")
 
     def __init__(self, *args, access: Access, first_year: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,15 +135,8 @@ class RegisterFilterForm(forms.Form):
 
 
 class ActionItemFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *ActionItem.Status.choices], required=False
-    )
-    company = forms.ModelChoiceField(
-        queryset=Company.objects.exclude(status=Company.Status.APPLICANT).only("name", "slug"),
-        required=False,
-        empty_label="Any company",
-        to_field_name="slug",
-    )
+    status = status_filter(ActionItem.Status.choices)
+    company = company_filter()
     overdue = forms.BooleanField(required=False, label="Overdue only")
 
     def filter(self, items):

@@ -106,6 +106,15 @@ def restrict_action_items(*, agreement: Agreement, actor: Person | None) -> list
     return items
 
 
+def restriction_notice(agreement: Agreement, items: list[ActionItem]) -> str:
+    """What the editor is told when restricting an agreement restricted its action items."""
+    titles = ", ".join(f"“{item.title}”" for item in items)
+    return (
+        f"Its action items are now restricted like the item, to "
+        f"“{agreement.get_visibility_display()}”: {titles}."
+    )
+
+
 @transaction.atomic
 def change_agreement_status(
     *,

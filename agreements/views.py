@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import datetime
 
 from django.contrib import messages
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
-from lcoo.http import csv_safe, next_or
+from lcoo.http import csv_download, csv_safe, next_or
 from members.models import Company, today
 from members.permissions import Access, access_for
 
@@ -58,6 +57,11 @@ def _add_errors(form, error: ValidationError) -> None:
         return
     for field, errors in error.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def _form_page(request: HttpRequest, template_name: str, context: dict) -> HttpResponse:
+    """A form's page: answered with 400 when a POST comes back to it with errors."""
+    return render(request, template_name, context, status=400 if request.method == "POST" else 200)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -154,18 +158,12 @@ def agreement_edit(request: HttpRequest, slug: str | None = None) -> HttpRespons
         else:
             messages.success(request, "Saved in the register." if slug else "Proposal recorded.")
             if restricted := saved.restricted_action_items:
-                titles = ", ".join(f"“{item.title}”" for item in restricted)
-                messages.info(
-                    request,
-                    f"Its action items are now restricted like the item, to "
-                    f"“{saved.get_visibility_display()}”: {titles}.",
-                )
+                messages.info(request, services.restriction_notice(saved, restricted))
             return redirect(saved.get_absolute_url())
-    return render(
+    return _form_page(
         request,
         "agreements/agreement_form.html",
         {"form": form, "agreement": agreement if slug else None},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -190,11 +188,8 @@ def agreement_status(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"Now {agreement.Status(data['status']).label.lower()}.")
             return redirect(agreement.get_absolute_url())
-    return render(
-        request,
-        "agreements/status_form.html",
-        {"form": form, "agreement": agreement},
-        status=400 if request.method == "POST" else 200,
+    return _form_page(
+        request, "agreements/status_form.html", {"form": form, "agreement": agreement}
     )
 
 
@@ -222,11 +217,8 @@ def agreement_position(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"{company.name}'s position is recorded.")
             return redirect(agreement.get_absolute_url())
-    return render(
-        request,
-        "agreements/position_form.html",
-        {"form": form, "agreement": agreement},
-        status=400 if request.method == "POST" else 200,
+    return _form_page(
+        request, "agreements/position_form.html", {"form": form, "agreement": agreement}
     )
 
 
@@ -238,10 +230,8 @@ def register_csv(request: HttpRequest) -> HttpResponse:
     agreements = form.filter(visible.for_listing()).select_related(
         "decided_at__series", "supersedes"
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="agreements.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    response, writer = csv_download(
+        "agreements.csv",
         [
             "slug",
             "title",
@@ -256,7 +246,7 @@ def register_csv(request: HttpRequest) -> HttpResponse:
             "topics",
             "summary",
             "url",
-        ]
+        ],
     )
     for item in agreements:
         meeting = item.decided_at if item.decided_at_id else None
@@ -333,11 +323,8 @@ def action_item_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
         else:
             messages.success(request, "The action item is saved.")
             return redirect(next_or(request, saved.raised_at.get_absolute_url()))
-    return render(
-        request,
-        "agreements/action_item_form.html",
-        {"form": form, "item": item if pk else None},
-        status=400 if request.method == "POST" else 200,
+    return _form_page(
+        request, "agreements/action_item_form.html", {"form": form, "item": item if pk else None}
     )
 
 
@@ -370,10 +357,8 @@ def action_items_csv(request: HttpRequest) -> HttpResponse:
     form = ActionItemFilterForm(request.GET or None)
     items = form.filter(ActionItem.objects.visible_to(access).for_listing()).open_first()
     on = today()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="action-items.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    response, writer = csv_download(
+        "action-items.csv",
         [
             "id",
             "title",
@@ -386,7 +371,7 @@ def action_items_csv(request: HttpRequest) -> HttpResponse:
             "raised_at_utc",
             "agreement",
             "closed_at_utc",
-        ]
+        ],
     )
     for item in items:
         owner = item.owner if item.owner and access.can_see_person(item.owner) else None
@@ -482,12 +467,7 @@ def forum_topic_edit(request: HttpRequest, slug: str | None = None) -> HttpRespo
         else:
             messages.success(request, "The topic is saved.")
             return redirect(saved.get_absolute_url())
-    return render(
-        request,
-        "agreements/forum_topic_form.html",
-        {"form": form, "topic": topic},
-        status=400 if request.method == "POST" else 200,
-    )
+    return _form_page(request, "agreements/forum_topic_form.html", {"form": form, "topic": topic})
 
 
 @login_required
@@ -532,12 +512,7 @@ def forum_topic_assign(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"“{topic.title}” is on the forum's programme.")
             return redirect(data["forum"].get_absolute_url())
-    return render(
-        request,
-        "agreements/assign_form.html",
-        {"form": form, "topic": topic},
-        status=400 if request.method == "POST" else 200,
-    )
+    return _form_page(request, "agreements/assign_form.html", {"form": form, "topic": topic})
 
 
 @login_required

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+import csv
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -11,6 +14,15 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def csv_safe(value: str) -> str:
     """Keep spreadsheet programs from running a cell as a formula."""
     return "'" + value if value[:1] in _FORMULA_STARTS else value
+
+
+def csv_download(filename: str, header: list[str]) -> tuple[HttpResponse, Any]:
+    """A CSV file to download with its header row written, and the writer for its rows."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    return response, writer
 
 
 def safe_redirect_target(request: HttpRequest, target: str, default: str) -> str:
