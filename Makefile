@@ -35,9 +35,10 @@ test: install  ## Run the whole test suite (DATABASE_URL picks the database; SQL
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: install  ## ruff check and ruff format --check
+lint: install  ## ruff check, ruff format --check, and the import layers (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 .PHONY: lock
 lock: install  ## Refresh constraints.txt from the current releases allowed by pyproject.toml

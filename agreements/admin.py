@@ -36,10 +36,8 @@ class TopicAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class ReadOnlyPositionsMixin:
-    """Positions are shown, not edited: they are recorded on the site through
-    services.record_position, which keeps one company, one voice (member companies
-    only, on open items, by someone who speaks for the company)."""
+class ReadOnlyMixin:
+    """Shown in the admin, never added, changed or deleted there."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -51,7 +49,10 @@ class ReadOnlyPositionsMixin:
         return False
 
 
-class PositionInline(ReadOnlyPositionsMixin, admin.TabularInline):
+# Positions are shown, not edited: they are recorded on the site through
+# services.record_position, which keeps one company, one voice (member companies only, on
+# open items, by someone who speaks for the company).
+class PositionInline(ReadOnlyMixin, admin.TabularInline):
     model = Position
     extra = 0
     fields = ["company", "stance", "comment", "recorded_by", "recorded_at"]
@@ -91,17 +92,13 @@ class AgreementAdmin(HistoryUserMixin, admin.ModelAdmin):
         if change:
             restricted = services.restrict_action_items(agreement=obj, actor=request.user)
             if restricted:
-                titles = ", ".join(f"“{item.title}”" for item in restricted)
                 self.message_user(
-                    request,
-                    f"Its action items are now restricted like the item, to "
-                    f"“{obj.get_visibility_display()}”: {titles}.",
-                    messages.INFO,
+                    request, services.restriction_notice(obj, restricted), messages.INFO
                 )
 
 
 @admin.register(Position)
-class PositionAdmin(ReadOnlyPositionsMixin, admin.ModelAdmin):
+class PositionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["agreement", "company", "stance", "recorded_by", "recorded_at"]
     list_filter = ["stance", "company"]
     search_fields = ["agreement__title", "company__name", "comment"]
@@ -132,22 +129,13 @@ class ForumTopicAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "forum", "assigned_at", "created_at", "updated_at"]
 
 
-class HistoryAdmin(admin.ModelAdmin):
+class HistoryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The recorded history, read-only: it is written by the changes themselves."""
 
     list_display = ["__str__", "history_type", "history_user", "history_date"]
     list_filter = ["history_type", "history_date"]
     list_select_related = ["history_user"]
     date_hierarchy = "history_date"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Agreement.history.model)

@@ -12,7 +12,8 @@ from meetings.models import Meeting, Series
 from members.models import Company, Person
 
 from . import services
-from .models import ActionItem, Agreement, ForumTopic, Position, Topic, Visibility, meeting_date
+from .models import ActionItem, Agreement, ForumTopic, Position, Topic, meeting_date
+from .permissions import Visibility
 
 TOPICS = [
     ("Upgrades", "Upgrading large clouds in place, release after release."),

@@ -11,15 +11,9 @@ from meetings.models import Meeting, Series
 from members.models import Company, Person
 from members.permissions import Access
 
-from .models import (
-    RESERVED_SLUGS,
-    ActionItem,
-    Agreement,
-    ForumTopic,
-    Position,
-    Topic,
-    Visibility,
-)
+from . import permissions
+from .models import RESERVED_SLUGS, ActionItem, Agreement, ForumTopic, Position, Topic
+from .permissions import Visibility
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 #: How far back the meeting pickers reach.
@@ -68,10 +62,26 @@ class MeetingMultipleChoiceField(forms.ModelMultipleChoiceField):
         return meeting_label(meeting)
 
 
+def status_filter(choices: list[tuple[str, str]]) -> forms.ChoiceField:
+    return forms.ChoiceField(choices=[("", "Any status"), *choices], required=False)
+
+
+def company_filter(**kwargs) -> forms.ModelChoiceField:
+    """Companies that are or were members (applicants are not public), by slug."""
+    return forms.ModelChoiceField(
+        queryset=Company.objects.exclude(status=Company.Status.APPLICANT).only("name", "slug"),
+        required=False,
+        empty_label="Any company",
+        to_field_name="slug",
+        **kwargs,
+    )
+
+
 def visibility_choices(access: Access) -> list[tuple[str, str]]:
     """The visibility levels a person may file items under: a field limited to these
     refuses any other value."""
-    return [(v, label) for v, label in Visibility.choices if v in access.agreement_visibilities]
+    visible = permissions.visibilities_for(access)
+    return [(v, label) for v, label in Visibility.choices if v in visible]
 
 
 # The register, for everyone ----------------------------------------------------------
@@ -79,9 +89,7 @@ def visibility_choices(access: Access) -> list[tuple[str, str]]:
 
 class RegisterFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *Agreement.Status.choices], required=False
-    )
+    status = status_filter(Agreement.Status.choices)
     topic = forms.ModelChoiceField(
         queryset=Topic.objects.none(),
         required=False,
@@ -89,13 +97,7 @@ class RegisterFilterForm(forms.Form):
         to_field_name="slug",
     )
     year = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    company = forms.ModelChoiceField(
-        queryset=Company.objects.exclude(status=Company.Status.APPLICANT).only("name", "slug"),
-        required=False,
-        empty_label="Any company",
-        to_field_name="slug",
-        label="Proposed by",
-    )
+    company = company_filter(label="Proposed by")
 
     def __init__(self, *args, access: Access, first_year: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,15 +135,8 @@ class RegisterFilterForm(forms.Form):
 
 
 class ActionItemFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *ActionItem.Status.choices], required=False
-    )
-    company = forms.ModelChoiceField(
-        queryset=Company.objects.exclude(status=Company.Status.APPLICANT).only("name", "slug"),
-        required=False,
-        empty_label="Any company",
-        to_field_name="slug",
-    )
+    status = status_filter(ActionItem.Status.choices)
+    company = company_filter()
     overdue = forms.BooleanField(required=False, label="Overdue only")
 
     def filter(self, items):
@@ -233,7 +228,9 @@ class AgreementForm(forms.ModelForm):
             .order_by("title")
         )
         self.fields["discussed_at"].queryset = meeting_choices(access, also=discussed).distinct()
-        if self.instance.supersedes_id and not access.can_see_agreement(self.instance.supersedes):
+        if self.instance.supersedes_id and not permissions.can_see_agreement(
+            access, self.instance.supersedes
+        ):
             # The editor may not see what this item supersedes: leave that link alone.
             del self.fields["supersedes"]
         elif self.instance.pk and not self.instance.is_open:
@@ -302,7 +299,7 @@ class PositionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         companies = Company.objects.members()
         if not access.chair:
-            companies = companies.filter(pk__in=access.speaks_for)
+            companies = companies.filter(pk__in=permissions.speaks_for(access))
         self.fields["company"].queryset = companies
         self.fields["company"].empty_label = None
         self.fields["comment"].help_text = "Optional: the reason, conditions, reservations."
@@ -331,7 +328,9 @@ class ActionItemForm(forms.ModelForm):
         also = Q(pk=self.instance.raised_at_id) if self.instance.pk else None
         self.fields["raised_at"].queryset = meeting_choices(access, also=also)
         self.fields["agreement"].queryset = Agreement.objects.visible_to(access).order_by("title")
-        if self.instance.agreement_id and not access.can_see_agreement(self.instance.agreement):
+        if self.instance.agreement_id and not permissions.can_see_agreement(
+            access, self.instance.agreement
+        ):
             del self.fields["agreement"]
         self.fields["visibility"].choices = visibility_choices(access)
 

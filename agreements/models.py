@@ -14,10 +14,9 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
-from django.db import connections, models
-from django.db.models import Case, Exists, IntegerField, Q, Value, When
+from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -25,21 +24,13 @@ from simple_history.models import HistoricalRecords
 from meetings.models import Audience, Meeting, Series
 from members.models import Company, today
 
+from .permissions import VISIBILITY_RANK, Visibility
+from .querysets import ActionItemQuerySet, AgreementQuerySet, ForumTopicQuerySet
+
 #: Slugs that name pages under /agreements/ and so cannot name an agreement.
 RESERVED_SLUGS = frozenset(
     {"new", "action-items", "forum-topics", "companies", "feed", "register", "topics", "manage"}
 )
-
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public"
-    MEMBERS = "members", "Members of the group"
-    BOARD = "board", "Executive Board"
-
-
-#: From the most open to the most restricted: an item is never more open than what it
-#: depends on (a board meeting, a members-only agreement).
-VISIBILITY_RANK = {Visibility.PUBLIC: 0, Visibility.MEMBERS: 1, Visibility.BOARD: 2}
 
 
 def meeting_date(meeting: Meeting) -> datetime.date:
@@ -68,79 +59,6 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-SEARCH_CONFIG = "english"
-
-
-class AgreementQuerySet(models.QuerySet):
-    def visible_to(self, access) -> AgreementQuerySet:
-        return self.filter(visibility__in=access.agreement_visibilities)
-
-    def public(self) -> AgreementQuerySet:
-        return self.filter(visibility=Visibility.PUBLIC)
-
-    def open(self) -> AgreementQuerySet:
-        return self.filter(status__in=Agreement.OPEN_STATUSES)
-
-    def in_year(self, year: int) -> AgreementQuerySet:
-        """Decided in that year, or proposed in it and not decided yet."""
-        return self.filter(
-            Q(decided_on__year=year) | Q(decided_on__isnull=True, proposed_on__year=year)
-        )
-
-    def for_listing(self) -> AgreementQuerySet:
-        return self.select_related("proposing_company").prefetch_related("topics")
-
-    def search(self, text: str) -> AgreementQuerySet:
-        """Items matching every word of `text`, best first (annotated with `rank`).
-
-        PostgreSQL: full-text search with stemming; the title weighs most (A), then the
-        summary (B), then the body (C). Elsewhere: each word must appear in the title,
-        summary or body, and items score 4 per word in the title, 2 in the summary, 1
-        in the body.
-        """
-        text = " ".join(text.split())
-        if not text:
-            return self
-        latest_first = (
-            models.F("decided_on").desc(nulls_last=True),
-            "-proposed_on",
-            "title",
-        )
-        if connections[self.db].vendor == "postgresql":
-            query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-            return (
-                self.annotate(search=search_vector())
-                .filter(search=query)
-                .annotate(rank=SearchRank(search_vector(), query))
-                .order_by("-rank", *latest_first)
-            )
-        words = text.split()[:8]
-        items = self
-        score = Value(0, output_field=IntegerField())
-        for word in words:
-            items = items.filter(
-                Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
-            )
-            for field, weight in (("title", 4), ("summary", 2), ("body", 1)):
-                score = score + Case(
-                    When(**{f"{field}__icontains": word}, then=Value(weight)),
-                    default=Value(0),
-                    output_field=IntegerField(),
-                )
-        return items.annotate(rank=score).order_by("-rank", *latest_first)
-
-
-def search_vector() -> SearchVector:
-    """The weighted document of an agreement. Migration 0002 builds a GIN index on this
-    very expression (a frozen copy): change one, change the other in a new migration.
-    test_search_can_use_the_gin_index_on_postgresql notices when they differ."""
-    return (
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("body", weight="C", config=SEARCH_CONFIG)
-    )
 
 
 class Agreement(models.Model):
@@ -402,48 +320,6 @@ class Position(models.Model):
         return f"{self.company}: {self.get_stance_display()} on {self.agreement}"
 
 
-class ActionItemQuerySet(models.QuerySet):
-    def visible_to(self, access) -> ActionItemQuerySet:
-        items = self.filter(visibility__in=access.agreement_visibilities)
-        if not access.can_see_board:
-            items = items.filter(raised_at__series__audience=Audience.PUBLIC)
-        return items
-
-    def open(self) -> ActionItemQuerySet:
-        return self.filter(status=ActionItem.Status.OPEN)
-
-    def overdue(self, on: datetime.date | None = None) -> ActionItemQuerySet:
-        return self.open().filter(due_on__lt=on or today())
-
-    def open_first(self) -> ActionItemQuerySet:
-        """Open items first, soonest due first (undated last), then the closed ones."""
-        closed = Case(When(status=ActionItem.Status.OPEN, then=Value(0)), default=Value(1))
-        return self.order_by(closed, models.F("due_on").asc(nulls_last=True), "pk")
-
-    def for_listing(self) -> ActionItemQuerySet:
-        return self.select_related(
-            "owner", "company", "raised_at__series", "raised_at__slot", "agreement"
-        )
-
-    def carried_over_to(
-        self, meeting: Meeting, now: datetime.datetime | None = None
-    ) -> ActionItemQuerySet:
-        """Open items of the meeting's series raised at earlier meetings, if `meeting` is
-        the series' next meeting (the first one not cancelled that has not ended yet);
-        none otherwise. One query, however it turns out."""
-        now = now or timezone.now()
-        if meeting.status == Meeting.Status.CANCELLED or meeting.ends_at <= now:
-            return self.none()
-        earlier_next = Meeting.objects.filter(
-            series_id=meeting.series_id, ends_at__gt=now, starts_at__lt=meeting.starts_at
-        ).exclude(status=Meeting.Status.CANCELLED)
-        return self.open().filter(
-            ~Exists(earlier_next),
-            raised_at__series_id=meeting.series_id,
-            raised_at__starts_at__lt=meeting.starts_at,
-        )
-
-
 class ActionItem(models.Model):
     """Something someone agreed to do, raised at a meeting."""
 
@@ -523,10 +399,6 @@ class ActionItem(models.Model):
     def is_overdue(self, on: datetime.date | None = None) -> bool:
         return self.is_open and self.due_on is not None and self.due_on < (on or today())
 
-    @property
-    def overdue(self) -> bool:
-        return self.is_overdue()
-
     def clean(self) -> None:
         errors = {}
         if self.raised_at_id is not None:
@@ -570,16 +442,6 @@ class ActionItem(models.Model):
         self.status = self.Status.OPEN
         self.closed_at = None
         self.closed_by = None
-
-
-class ForumTopicQuerySet(models.QuerySet):
-    def backlog(self) -> ForumTopicQuerySet:
-        return self.filter(status=ForumTopic.Status.PROPOSED)
-
-    def for_listing(self) -> ForumTopicQuerySet:
-        return self.select_related(
-            "proposed_by_company", "forum__series", "forum__slot", "assigned_at__series"
-        ).prefetch_related("interested_companies", "forum__presenting_companies")
 
 
 class ForumTopic(models.Model):

@@ -13,7 +13,9 @@ from meetings.models import Meeting
 from members.models import Company, Person, today
 from members.permissions import Access
 
-from .models import ActionItem, Agreement, ForumTopic, Position, Visibility
+from . import permissions
+from .models import ActionItem, Agreement, ForumTopic, Position
+from .permissions import Visibility
 
 # A meeting's memory ----------------------------------------------------------------
 
@@ -102,7 +104,7 @@ def agreement_history(*, agreement: Agreement, access: Access) -> list[HistoryEn
     first, as the viewer may see it (the item superseding it only if they may see that).
     Two queries (three when `superseded_by` was not selected with the item)."""
     successor = agreement.successor
-    if successor is not None and not access.can_see_agreement(successor):
+    if successor is not None and not permissions.can_see_agreement(access, successor):
         successor = None
     # (when, order at the same instant, entry): the item's creation comes first, then the
     # positions taken, then the changes of status.
@@ -233,7 +235,7 @@ def company_participation(
     )
     positions = list(
         Position.objects.filter(
-            company=company, agreement__visibility__in=access.agreement_visibilities
+            company=company, agreement__visibility__in=permissions.visibilities_for(access)
         )
         .select_related("agreement")
         .order_by("-recorded_at")

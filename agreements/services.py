@@ -16,16 +16,8 @@ from django.utils.text import slugify
 from meetings.models import Meeting
 from members.models import Company, Person
 
-from .models import (
-    RESERVED_SLUGS,
-    VISIBILITY_RANK,
-    ActionItem,
-    Agreement,
-    ForumTopic,
-    Position,
-    Topic,
-    Visibility,
-)
+from .models import RESERVED_SLUGS, ActionItem, Agreement, ForumTopic, Position, Topic
+from .permissions import VISIBILITY_RANK, Visibility
 
 
 def unique_slug(model, text: str, *, exclude_pk: int | None = None, fallback: str) -> str:
@@ -112,6 +104,15 @@ def restrict_action_items(*, agreement: Agreement, actor: Person | None) -> list
         item.visibility = agreement.visibility
         _save_with_history(item, actor=actor, reason="Restricted with its agreement")
     return items
+
+
+def restriction_notice(agreement: Agreement, items: list[ActionItem]) -> str:
+    """What the editor is told when restricting an agreement restricted its action items."""
+    titles = ", ".join(f"“{item.title}”" for item in items)
+    return (
+        f"Its action items are now restricted like the item, to "
+        f"“{agreement.get_visibility_display()}”: {titles}."
+    )
 
 
 @transaction.atomic

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import datetime
 
 from django.conf import settings
@@ -14,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
-from lcoo.http import csv_safe, next_or
+from lcoo.http import csv_download, csv_safe, next_or
 from members.models import Company, today
 from members.permissions import Access, access_for
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import (
     ActionItemFilterForm,
     ActionItemForm,
@@ -36,7 +35,7 @@ PAGE_SIZE = 25
 
 def _require_editor(request: HttpRequest) -> Access:
     access = access_for(request.user)
-    if not access.can_edit_agreements:
+    if not permissions.can_edit_agreements(access):
         raise PermissionDenied
     return access
 
@@ -59,6 +58,11 @@ def _add_errors(form, error: ValidationError) -> None:
         return
     for field, errors in error.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def _form_page(request: HttpRequest, template_name: str, context: dict) -> HttpResponse:
+    """A form's page: answered with 400 when a POST comes back to it with errors."""
+    return render(request, template_name, context, status=400 if request.method == "POST" else 200)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -112,7 +116,7 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ).prefetch_related("topics", selectors.visible_meetings_prefetch(access)),
     )
     decided_at = agreement.decided_at
-    speaks = access.chair or bool(access.speaks_for)
+    speaks = access.chair or bool(permissions.speaks_for(access))
     context = {
         "agreement": agreement,
         "decided_at": decided_at if decided_at and access.can_see_meeting(decided_at) else None,
@@ -123,7 +127,7 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ActionItem.objects.visible_to(access).filter(agreement=agreement).for_listing()
         ),
         "history": selectors.agreement_history(agreement=agreement, access=access),
-        "can_edit": access.can_edit_agreements,
+        "can_edit": permissions.can_edit_agreements(access),
         "can_record_position": speaks and agreement.is_open,
         "today": today(),
     }
@@ -131,7 +135,9 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _if_visible(access: Access, agreement: Agreement | None) -> Agreement | None:
-    return agreement if agreement is not None and access.can_see_agreement(agreement) else None
+    if agreement is not None and permissions.can_see_agreement(access, agreement):
+        return agreement
+    return None
 
 
 @login_required
@@ -153,18 +159,12 @@ def agreement_edit(request: HttpRequest, slug: str | None = None) -> HttpRespons
         else:
             messages.success(request, "Saved in the register." if slug else "Proposal recorded.")
             if restricted := saved.restricted_action_items:
-                titles = ", ".join(f"“{item.title}”" for item in restricted)
-                messages.info(
-                    request,
-                    f"Its action items are now restricted like the item, to "
-                    f"“{saved.get_visibility_display()}”: {titles}.",
-                )
+                messages.info(request, services.restriction_notice(saved, restricted))
             return redirect(saved.get_absolute_url())
-    return render(
+    return _form_page(
         request,
         "agreements/agreement_form.html",
         {"form": form, "agreement": agreement if slug else None},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -189,11 +189,8 @@ def agreement_status(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"Now {agreement.Status(data['status']).label.lower()}.")
             return redirect(agreement.get_absolute_url())
-    return render(
-        request,
-        "agreements/status_form.html",
-        {"form": form, "agreement": agreement},
-        status=400 if request.method == "POST" else 200,
+    return _form_page(
+        request, "agreements/status_form.html", {"form": form, "agreement": agreement}
     )
 
 
@@ -201,12 +198,12 @@ def agreement_status(request: HttpRequest, slug: str) -> HttpResponse:
 def agreement_position(request: HttpRequest, slug: str) -> HttpResponse:
     access = access_for(request.user)
     agreement = _visible_agreement(request, slug)
-    if not (access.chair or access.speaks_for):
+    if not (access.chair or permissions.speaks_for(access)):
         raise PermissionDenied
     form = PositionForm(request.POST or None, access=access)
     if request.method == "POST" and form.is_valid():
         company = form.cleaned_data["company"]
-        if not access.can_speak_for_company(company):
+        if not permissions.can_speak_for_company(access, company):
             raise PermissionDenied
         try:
             services.record_position(
@@ -221,11 +218,8 @@ def agreement_position(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"{company.name}'s position is recorded.")
             return redirect(agreement.get_absolute_url())
-    return render(
-        request,
-        "agreements/position_form.html",
-        {"form": form, "agreement": agreement},
-        status=400 if request.method == "POST" else 200,
+    return _form_page(
+        request, "agreements/position_form.html", {"form": form, "agreement": agreement}
     )
 
 
@@ -237,10 +231,8 @@ def register_csv(request: HttpRequest) -> HttpResponse:
     agreements = form.filter(visible.for_listing()).select_related(
         "decided_at__series", "supersedes"
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="agreements.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    response, writer = csv_download(
+        "agreements.csv",
         [
             "slug",
             "title",
@@ -255,7 +247,7 @@ def register_csv(request: HttpRequest) -> HttpResponse:
             "topics",
             "summary",
             "url",
-        ]
+        ],
     )
     for item in agreements:
         meeting = item.decided_at if item.decided_at_id else None
@@ -332,11 +324,8 @@ def action_item_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
         else:
             messages.success(request, "The action item is saved.")
             return redirect(next_or(request, saved.raised_at.get_absolute_url()))
-    return render(
-        request,
-        "agreements/action_item_form.html",
-        {"form": form, "item": item if pk else None},
-        status=400 if request.method == "POST" else 200,
+    return _form_page(
+        request, "agreements/action_item_form.html", {"form": form, "item": item if pk else None}
     )
 
 
@@ -369,10 +358,8 @@ def action_items_csv(request: HttpRequest) -> HttpResponse:
     form = ActionItemFilterForm(request.GET or None)
     items = form.filter(ActionItem.objects.visible_to(access).for_listing()).open_first()
     on = today()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="action-items.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    response, writer = csv_download(
+        "action-items.csv",
         [
             "id",
             "title",
@@ -385,7 +372,7 @@ def action_items_csv(request: HttpRequest) -> HttpResponse:
             "raised_at_utc",
             "agreement",
             "closed_at_utc",
-        ]
+        ],
     )
     for item in items:
         owner = item.owner if item.owner and access.can_see_person(item.owner) else None
@@ -426,7 +413,7 @@ def forum_topic_list(request: HttpRequest) -> HttpResponse:
         "scheduled": [t for t in by_status["scheduled"] if access.can_see_meeting(t.forum)],
         "presented": [t for t in by_status["presented"] if access.can_see_meeting(t.forum)],
         "dropped": by_status["dropped"],
-        "can_edit": access.can_edit_agreements,
+        "can_edit": permissions.can_edit_agreements(access),
         "my_companies": _my_companies(access),
     }
     return render(request, "agreements/forum_topic_list.html", context)
@@ -436,8 +423,8 @@ def _my_companies(access: Access) -> list[Company]:
     """The member companies whose interest the viewer records (one query, none for most)."""
     if access.chair:
         return list(Company.objects.members().only("name", "slug"))
-    if access.speaks_for:
-        return list(Company.objects.members().filter(pk__in=access.speaks_for))
+    if speaks_for := permissions.speaks_for(access):
+        return list(Company.objects.members().filter(pk__in=speaks_for))
     return []
 
 
@@ -451,7 +438,7 @@ def forum_topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "topic": topic,
         "forum": forum,
         "interested": list(topic.interested_companies.all()),
-        "can_edit": access.can_edit_agreements,
+        "can_edit": permissions.can_edit_agreements(access),
         "my_companies": _my_companies(access) if topic.is_open else [],
     }
     return render(request, "agreements/forum_topic_detail.html", context)
@@ -481,12 +468,7 @@ def forum_topic_edit(request: HttpRequest, slug: str | None = None) -> HttpRespo
         else:
             messages.success(request, "The topic is saved.")
             return redirect(saved.get_absolute_url())
-    return render(
-        request,
-        "agreements/forum_topic_form.html",
-        {"form": form, "topic": topic},
-        status=400 if request.method == "POST" else 200,
-    )
+    return _form_page(request, "agreements/forum_topic_form.html", {"form": form, "topic": topic})
 
 
 @login_required
@@ -495,7 +477,7 @@ def forum_topic_interest(request: HttpRequest, slug: str) -> HttpResponse:
     access = access_for(request.user)
     topic = get_object_or_404(ForumTopic, slug=slug)
     company = get_object_or_404(Company, slug=request.POST.get("company", ""))
-    if not access.can_speak_for_company(company):
+    if not permissions.can_speak_for_company(access, company):
         raise PermissionDenied
     interested = request.POST.get("interested") == "1"
     try:
@@ -531,12 +513,7 @@ def forum_topic_assign(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"“{topic.title}” is on the forum's programme.")
             return redirect(data["forum"].get_absolute_url())
-    return render(
-        request,
-        "agreements/assign_form.html",
-        {"form": form, "topic": topic},
-        status=400 if request.method == "POST" else 200,
-    )
+    return _form_page(request, "agreements/assign_form.html", {"form": form, "topic": topic})
 
 
 @login_required

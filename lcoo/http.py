@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from typing import Any
+
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.core.cache import cache
@@ -14,6 +17,15 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def csv_safe(value: str) -> str:
     """Keep spreadsheet programs from running a cell as a formula."""
     return "'" + value if value[:1] in _FORMULA_STARTS else value
+
+
+def csv_download(filename: str, header: list[str]) -> tuple[HttpResponse, Any]:
+    """A CSV file to download with its header row written, and the writer for its rows."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    return response, writer
 
 
 def safe_redirect_target(request: HttpRequest, target: str, default: str) -> str:

@@ -137,7 +137,7 @@ TEMPLATES = [
                 "members.context_processors.portal",
             ],
             # Every template shows times the same way, so the tags are always loaded.
-            "builtins": ["members.templatetags.portal", "django.templatetags.static"],
+            "builtins": ["lcoo.templatetags.portal", "django.templatetags.static"],
         },
     },
 ]
@@ -165,7 +165,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "members:home"
+LOGIN_REDIRECT_URL = "portal:home"
 
 # django-allauth: the e-mail address is the login, and it must be verified.
 ACCOUNT_LOGIN_METHODS = {"email"}

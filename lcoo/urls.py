@@ -8,6 +8,15 @@ admin.site.site_title = "LCOO Portal admin"
 # Staff log in through allauth, which asks for their second factor.
 admin.site.login = admin_login.login
 
+#: The pages that gather from every app.
+portal_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    ],
+    "portal",
+)
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("bench/floor", views.floor, name="bench-floor"),
@@ -16,5 +25,6 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("agreements/", include("agreements.urls")),
     path("join/", include("joining.urls")),
+    path("", include(portal_patterns)),
     path("", include("members.urls")),
 ]

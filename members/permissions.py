@@ -94,46 +94,6 @@ class Access:
     def can_edit_meeting(self, meeting) -> bool:
         return self.can_coordinate and self.can_see_meeting(meeting)
 
-    # Agreements, action items and forum topics: the group's memory. Public items are for
-    # everyone, members-only items for people holding a role (and staff), board items for
-    # executives and chairs.
-
-    @property
-    def agreement_visibilities(self) -> frozenset[str]:
-        """The visibility levels (agreements.models.Visibility) this person may see."""
-        levels = {"public"}
-        if self.holds_role or self.staff:
-            levels.add("members")
-        if self.can_see_board:
-            levels.add("board")
-        return frozenset(levels)
-
-    def can_see_agreement(self, agreement) -> bool:
-        return agreement.visibility in self.agreement_visibilities
-
-    def can_see_action_item(self, item) -> bool:
-        """Needs the item's meeting with its series (select_related)."""
-        return item.visibility in self.agreement_visibilities and self.can_see_meeting(
-            item.raised_at
-        )
-
-    @property
-    def can_edit_agreements(self) -> bool:
-        """Record and edit agreements, action items and forum topics, and move them along."""
-        return self.can_coordinate
-
-    def can_speak_for_company(self, company: Company | int) -> bool:
-        """Record a company's position on an agreement or its interest in a forum topic:
-        one company, one voice, given by its coordinators, its executive or a chair."""
-        company_id = company if isinstance(company, int) else company.pk
-        return self.chair or company_id in self.coordinator_of or company_id in self.executive_of
-
-    @property
-    def speaks_for(self) -> frozenset[int]:
-        """Companies whose voice this person records (all member companies for chairs:
-        ask `can_speak_for_company`)."""
-        return self.coordinator_of | self.executive_of
-
 
 ANONYMOUS = Access()
 

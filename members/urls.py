@@ -5,7 +5,6 @@ from . import views
 app_name = "members"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("members/", views.CompanyListView.as_view(), name="company-list"),
     path("members/<slug:slug>/", views.CompanyDetailView.as_view(), name="company-detail"),
     path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
@@ -14,7 +13,6 @@ urlpatterns = [
     path("tools/", views.ToolListView.as_view(), name="tool-list"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("timezone/", views.switch_timezone, name="switch-timezone"),
-    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("dashboard/roles/", views.RoleListView.as_view(), name="roles"),
     path("dashboard/roles/<int:pk>/end/", views.end_role, name="role-end"),
 ]

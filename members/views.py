@@ -6,7 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView, ListView, UpdateView
@@ -28,27 +28,6 @@ class CoordinatorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 class RoleManagerRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
     def test_func(self) -> bool:
         return access_for(self.request.user).can_manage_roles
-
-
-HOME_MEETINGS = 5
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    # The home page shows the next meetings of the meetings app.
-    from meetings.models import Meeting
-
-    next_meetings = (
-        Meeting.objects.visible_to(access_for(request.user))
-        .upcoming()
-        .exclude(status=Meeting.Status.CANCELLED)
-        .for_listing()[:HOME_MEETINGS]
-    )
-    context = {
-        "member_count": Company.objects.members().count(),
-        "subteam_count": SubTeam.objects.filter(is_active=True).count(),
-        "next_meetings": list(next_meetings),
-    }
-    return render(request, "members/home.html", context)
 
 
 class CompanyListView(ListView):
@@ -145,7 +124,7 @@ def switch_timezone(request: HttpRequest) -> HttpResponse:
     """Remember the zone a visitor picked, in a cookie. A GET: it changes nothing on the
     server, and pages with the switcher stay free of per-visitor CSRF tokens."""
     form = TimezoneSwitchForm(request.GET)
-    target = safe_redirect_target(request, request.GET.get("next", ""), reverse("members:home"))
+    target = safe_redirect_target(request, request.GET.get("next", ""), reverse("portal:home"))
     response = HttpResponseRedirect(target)
     if form.is_valid():
         response.set_cookie(
@@ -159,24 +138,6 @@ def switch_timezone(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, "That is not a time zone we know; times are shown as before.")
     return response
-
-
-class DashboardView(CoordinatorRequiredMixin, ListView):
-    """The coordinators' home: what needs their attention."""
-
-    template_name = "members/dashboard.html"
-    context_object_name = "incomplete_companies"
-
-    def get_queryset(self):
-        return Company.objects.incomplete().with_active_roles()
-
-    def get_context_data(self, **kwargs):
-        # The dashboard gathers what needs attention across apps.
-        from meetings.services import dst_warnings_for_series_visible_to
-
-        context = super().get_context_data(**kwargs)
-        context["dst_warnings"] = dst_warnings_for_series_visible_to(access_for(self.request.user))
-        return context
 
 
 class RoleListView(RoleManagerRequiredMixin, ListView):

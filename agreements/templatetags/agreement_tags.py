@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from agreements import permissions
 from agreements.models import ActionItem, Agreement
 from meetings.models import Meeting
 
@@ -17,12 +18,18 @@ def shown_to(item, access) -> bool:
     if item is None or access is None:
         return False
     if isinstance(item, Agreement):
-        return access.can_see_agreement(item)
+        return permissions.can_see_agreement(access, item)
     if isinstance(item, ActionItem):
-        return access.can_see_action_item(item)
+        return permissions.can_see_action_item(access, item)
     if isinstance(item, Meeting):
         return access.can_see_meeting(item)
     raise TypeError(f"shown_to does not know {type(item).__name__}")
+
+
+@register.filter
+def can_edit_agreements(access) -> bool:
+    """Whether the viewer (their `access`) records and edits items of the register."""
+    return access is not None and permissions.can_edit_agreements(access)
 
 
 @register.filter

@@ -45,7 +45,7 @@ TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 # The pages the list built from the URL configuration must hold (a guard against a
 # mistake in building it): URL names, and how many URLs of each.
 REQUIRED_PUBLIC_PAGES = {
-    "members:home": 1,
+    "portal:home": 1,
     "members:person-detail": 1,
     "joining:join-thanks": 1,
     "joining:join-status": 1,

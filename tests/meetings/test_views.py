@@ -708,7 +708,7 @@ def test_dashboard_warns_of_dst_changes_ahead(client, coordinator, public_series
     CompanyFactory(name="NTT", hq_timezone="Asia/Tokyo")
     client.force_login(coordinator)
 
-    body = client.get(reverse("members:dashboard")).content.decode()
+    body = client.get(reverse("portal:dashboard")).content.decode()
 
     # The Paris slot moves for Tokyo at Europe's next change, if it is within eight weeks.
     changes = list(
@@ -920,9 +920,9 @@ def test_dashboard_dst_warnings_of_board_series_for_chairs_only(
     )
     chairing = services.dst_warnings_for_series_visible_to(compute_access(chair), now=MARCH_1)
     client.force_login(coordinator)
-    coordinator_page = client.get(reverse("members:dashboard")).content.decode()
+    coordinator_page = client.get(reverse("portal:dashboard")).content.decode()
     client.force_login(with_mfa(chair))
-    chair_page = client.get(reverse("members:dashboard")).content.decode()
+    chair_page = client.get(reverse("portal:dashboard")).content.decode()
 
     assert coordinating == []
     assert [(s.slug, [(w.company, w.before, w.after) for w in ws]) for s, ws in chairing] == [

@@ -62,7 +62,7 @@ def test_login_refused_until_email_verified(client):
     assert before.status_code == 302
     assert before["Location"] == reverse("account_email_verification_sent")
     assert after.status_code == 302
-    assert after["Location"] == reverse("members:home")
+    assert after["Location"] == reverse("portal:home")
     assert client.get(reverse("members:profile")).status_code == 200
 
 
@@ -75,7 +75,7 @@ def test_login_by_email_case_insensitive(client):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("members:home")
+    assert response["Location"] == reverse("portal:home")
 
 
 @pytest.mark.django_db

@@ -30,7 +30,7 @@ def populated(company):
 
 def anonymous_pages(populated, company):
     return [
-        reverse("members:home"),
+        reverse("portal:home"),
         reverse("members:company-list"),
         reverse("members:company-detail", args=[company.slug]),
         reverse("members:subteam-list"),

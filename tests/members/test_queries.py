@@ -40,7 +40,7 @@ def count_queries(client, url: str) -> int:
 
 # (url name, args, pinned maximum for an anonymous visitor)
 PAGES = [
-    ("members:home", [], 3),
+    ("portal:home", [], 3),
     ("members:company-list", [], 3),
     ("members:subteam-list", [], 1),
     ("members:tool-list", [], 1),
@@ -123,7 +123,7 @@ def test_home_page_queries_pinned_with_one_or_many_meetings(
 
     # companies, sub-teams, the next meetings with their series and slots
     with django_assert_max_num_queries(3):
-        response = client.get(reverse("members:home"))
+        response = client.get(reverse("portal:home"))
 
     assert response.status_code == 200
     assert len(response.context["next_meetings"]) == min(meetings, 5)
@@ -139,7 +139,7 @@ def test_home_page_queries_pinned_for_an_executive(
 
     # session, user, the user's roles (permissions), then the three of the anonymous page
     with django_assert_max_num_queries(6):
-        response = client.get(reverse("members:home"))
+        response = client.get(reverse("portal:home"))
 
     assert response.status_code == 200
     assert len(response.context["next_meetings"]) == min(2 * meetings, 5)

@@ -12,7 +12,7 @@ def test_dashboard_flags_incomplete_member_company(client, coordinator, company)
     client.force_login(coordinator)  # the company has a coordinator but no executive
     CompanyFactory(name="Lonely Co")
 
-    response = client.get(reverse("members:dashboard"))
+    response = client.get(reverse("portal:dashboard"))
 
     body = response.content.decode()
     assert response.status_code == 200
@@ -23,9 +23,9 @@ def test_dashboard_flags_incomplete_member_company(client, coordinator, company)
 
 @pytest.mark.django_db
 def test_dashboard_refused_to_participant_and_anonymous(client, participant):
-    anonymous = client.get(reverse("members:dashboard"))
+    anonymous = client.get(reverse("portal:dashboard"))
     client.force_login(participant)
-    logged_in = client.get(reverse("members:dashboard"))
+    logged_in = client.get(reverse("portal:dashboard"))
 
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith(reverse("account_login"))
@@ -150,9 +150,9 @@ def test_profile_rejects_unknown_zone_and_keeps_input(client, participant):
 
 @pytest.mark.django_db
 def test_page_names_the_zone_it_shows(client):
-    default = client.get(reverse("members:home")).content.decode()
+    default = client.get(reverse("portal:home")).content.decode()
     client.cookies["lcoo_browser_tz"] = "Asia/Tokyo"
-    browser = client.get(reverse("members:home")).content.decode()
+    browser = client.get(reverse("portal:home")).content.decode()
 
     assert "shown in <strong>UTC</strong>" in default
     assert "shown in <strong>Asia/Tokyo</strong>" in browser
@@ -165,10 +165,10 @@ def test_profile_zone_beats_browser_and_choice_beats_profile(client, participant
     participant.save()
     client.force_login(participant)
     client.cookies["lcoo_browser_tz"] = "Asia/Tokyo"
-    from_profile = client.get(reverse("members:home")).context["viewer_tz_name"]
+    from_profile = client.get(reverse("portal:home")).context["viewer_tz_name"]
 
     client.get(reverse("members:switch-timezone"), {"tz": "Australia/Sydney", "next": "/"})
-    chosen = client.get(reverse("members:home")).context["viewer_tz_name"]
+    chosen = client.get(reverse("portal:home")).context["viewer_tz_name"]
 
     assert (from_profile, chosen) == ("America/New_York", "Australia/Sydney")
 
@@ -180,7 +180,7 @@ def test_switch_timezone_rejects_unknown_zone_and_foreign_redirect(client):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("members:home")
+    assert response["Location"] == reverse("portal:home")
     assert "lcoo_tz" not in response.cookies
 
 

@@ -65,8 +65,9 @@ ANONYMOUS_ONLY = (200, "/", "/", "/", "/", "/", "/")
 GET = {
     "healthz": EVERYONE,
     "bench-floor": EVERYONE,
+    "portal:home": EVERYONE,
+    "portal:dashboard": COORDINATORS,
     # members
-    "members:home": EVERYONE,
     "members:company-list": EVERYONE,
     "members:company-detail": {"company": EVERYONE, "applicant-company": NOBODY},
     "members:person-detail": {"public-person": EVERYONE, "private-person": MEMBERS},
@@ -82,7 +83,6 @@ GET = {
     "joining:application-list": COORDINATORS,
     "joining:application-detail": {"application": COORDINATORS},
     "joining:application-action": {"application": POST_ONLY},
-    "members:dashboard": COORDINATORS,
     "members:roles": (LOGIN, 403, 403, 403, 403, 200, 200),
     "members:role-end": {"role": POST_ONLY},
     # meetings

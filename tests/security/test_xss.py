@@ -364,7 +364,7 @@ def test_atom_feed_summary_is_escaped_html(client):
 
 @pytest.mark.django_db
 def test_safe_url_filter_drops_script_urls():
-    from members.templatetags.portal import safe_url
+    from lcoo.templatetags.portal import safe_url
 
     assert [safe_url(u) for u in ["https://a.example", "mailto:x@example.org",
             "javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", ""]] == [

@@ -40,7 +40,7 @@ def test_home_shows_next_meetings_in_viewer_zone_inside_time(client, next_meetin
     client.cookies["lcoo_browser_tz"] = "Asia/Tokyo"
     gm = next_meetings["gm"]
 
-    response = client.get(reverse("members:home"))
+    response = client.get(reverse("portal:home"))
 
     body = response.content.decode()
     stamp = gm.starts_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -66,7 +66,7 @@ def test_home_shows_board_meetings_only_to_the_board(
     if viewer:
         client.force_login(request.getfixturevalue(viewer))
 
-    response = client.get(reverse("members:home"))
+    response = client.get(reverse("portal:home"))
 
     expected = [next_meetings["gm"]] + ([next_meetings["board"]] if sees_board else [])
     assert listed(response) == [m.get_absolute_url() for m in expected]
@@ -79,7 +79,7 @@ def test_home_shows_board_meetings_only_to_the_board(
 def test_home_shows_board_meetings_to_chairs(client, next_meetings, chair, with_mfa):
     client.force_login(with_mfa(chair))
 
-    response = client.get(reverse("members:home"))
+    response = client.get(reverse("portal:home"))
 
     assert listed(response) == [
         next_meetings["gm"].get_absolute_url(),
@@ -89,6 +89,6 @@ def test_home_shows_board_meetings_to_chairs(client, next_meetings, chair, with_
 
 @pytest.mark.django_db
 def test_home_without_meetings_says_so(client):
-    body = client.get(reverse("members:home")).content.decode()
+    body = client.get(reverse("portal:home")).content.decode()
 
     assert "No meetings scheduled yet." in body

@@ -21,7 +21,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from agreements.models import ActionItem, Agreement, ForumTopic, Position, Topic, Visibility
+from agreements.models import ActionItem, Agreement, ForumTopic, Position, Topic
+from agreements.permissions import Visibility
 from lcoo.pagecache import bump_data_version
 from meetings.models import Attendance, Meeting, Series, Slot
 from members.models import Company, Person, Role
