@@ -347,9 +347,9 @@ def _with_item(agenda: str, item: str) -> str:
 
 
 def _edit_agenda(meeting, change, author: Person | None) -> None:
-    from meetings import services as meeting_services
+    from meetings.notes import edit_agenda
 
-    meeting_services.edit_agenda(meeting=meeting, change=change, author=author)
+    edit_agenda(meeting=meeting, change=change, author=author)
 
 
 @transaction.atomic

@@ -172,7 +172,7 @@ class DashboardView(CoordinatorRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         # The dashboard gathers what needs attention across apps.
-        from meetings.services import dst_warnings_for_series_visible_to
+        from meetings.dst import dst_warnings_for_series_visible_to
 
         context = super().get_context_data(**kwargs)
         context["dst_warnings"] = dst_warnings_for_series_visible_to(access_for(self.request.user))

@@ -19,7 +19,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from meetings import services
+from meetings import scheduling
 from members import joining
 from members.models import Role
 from tests.e2e.browsing import log_in
@@ -81,7 +81,7 @@ def site(db):
     SlotFactory(
         series=general, position=1, weekday=1, local_time=datetime.time(16), zone="Europe/Paris"
     )
-    services.extend_series(series=general)
+    scheduling.extend_series(series=general)
     now = timezone.now().replace(microsecond=0)
     past = MeetingFactory(
         series=general, starts_at=now - datetime.timedelta(days=7),

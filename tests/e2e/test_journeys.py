@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agreements.models import Agreement
-from meetings import services
+from meetings import scheduling
 from meetings.models import Meeting, Series
 from members.models import JoinApplication, Role
 from tests.e2e.browsing import log_in
@@ -59,7 +59,7 @@ def portal(db):
     SlotFactory(
         series=general, position=1, weekday=1, local_time=datetime.time(16), zone="Europe/Paris"
     )
-    services.extend_series(series=general)
+    scheduling.extend_series(series=general)
     board = SeriesFactory(
         name="Executive Board", slug="executive-board", kind="board", audience="board",
         cadence="explicit", conference_link="https://meet.example.org/board",

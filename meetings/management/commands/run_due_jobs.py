@@ -3,14 +3,14 @@
 For cron users (no Celery beat), for catching up after an outage (--at), and for tests.
 """
 
-import datetime
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Q
 
-from meetings import announcements, services
+from lcoo.commandline import add_at_option, parse_at
+from meetings.announcements import decide_due
 from meetings.models import Delivery
+from meetings.scheduling import extend_all_series
+from meetings.sending import DeliverResult, deliver_pending
 
 
 class _DryRun(Exception):
@@ -21,9 +21,9 @@ class Command(BaseCommand):
     help = "Extend every series' rotation, then decide and send the announcements due now."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--at",
-            help="Act as if it were this instant (ISO 8601 with a zone): all due by then goes out.",
+        add_at_option(
+            parser,
+            "Act as if it were this instant (ISO 8601 with a zone): all due by then goes out.",
         )
         parser.add_argument(
             "--dry-run",
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, at=None, dry_run=False, **options):
-        now = self._parse(at)
+        now = parse_at(at)
         if dry_run:
             try:
                 with transaction.atomic():
@@ -42,26 +42,13 @@ class Command(BaseCommand):
                 return
         self._run(now, send=True)
 
-    def _parse(self, at: str | None) -> datetime.datetime | None:
-        if not at:
-            return None
-        try:
-            now = datetime.datetime.fromisoformat(at)
-        except ValueError as error:
-            raise CommandError(f"--at: {error}") from error
-        if now.tzinfo is None:
-            raise CommandError("--at needs a zone, such as Z or +09:00.")
-        return now
-
     def _run(self, now, *, send: bool) -> None:
-        extended = services.extend_all_series(now=now)
+        extended = extend_all_series(now=now)
         created = sum(r.created for r in extended.values())
-        decided = announcements.decide_due(now)
+        decided = decide_due(now)
         if not send:
             due = (
-                Delivery.objects.filter(
-                    Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING)
-                )
+                Delivery.objects.pending()
                 .select_related("meeting__series")
                 .order_by("meeting__starts_at", "kind", "recipient")
             )
@@ -74,9 +61,9 @@ class Command(BaseCommand):
                 f"dry run: {created} meetings would be created, {due.count()} messages would go out"
             )
             return
-        total = announcements.DeliverResult()
+        total = DeliverResult()
         while True:
-            result = announcements.deliver_pending(now=now)
+            result = deliver_pending(now=now)
             total.sent += result.sent
             total.retried += result.retried
             total.failed += result.failed
