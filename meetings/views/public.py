@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.generic import ListView
 
-from agreements.selectors import meeting_memory
 from members.models import Company
 from members.permissions import Access, access_for
 
@@ -88,7 +87,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_see_link": access.can_see_conference_link(meeting),
         "can_edit": access.can_edit_meeting(meeting),
         "calendar_links": calendar_links(request, meeting),
-        "memory": meeting_memory(meeting=meeting, access=access),
     }
     if context["can_edit"] and meeting.status == Meeting.Status.SCHEDULED:
         context["conflicts"] = meeting_conflicts(meeting, access=access)
