@@ -98,7 +98,7 @@ def edit_agenda(
         author=author,
         base_revision_id=latest.pk if latest else None,
     )
-    meeting.agenda, meeting.revision = current.agenda, current.revision
+    meeting.refresh_from_db(fields=["agenda", "revision", "updated_at"])
     return revision
 
 
