@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Protocol
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -27,19 +28,26 @@ class SeriesQuerySet(models.QuerySet):
         return self if access.can_see_board else self.filter(audience=Audience.PUBLIC)
 
 
+class CadenceSettings(Protocol):
+    """What a rotation's cadence is made of: a series', saved or in a form, or an import's
+    plan of one."""
+
+    cadence: str
+    anchor: datetime.date
+    interval: int
+    monthly_ordinal: int
+
+
 def rotation_cadence(
-    cadence: str,
-    *,
-    anchor: datetime.date,
-    interval: int = 1,
-    monthly_ordinal: int = 1,
-    dates: Iterable[datetime.date] = (),
+    series: CadenceSettings, dates: Iterable[datetime.date] = ()
 ) -> rotation.Cadence:
-    """The rotation's cadence for a series' settings, saved or not (a form's, an import's)."""
-    if cadence == Series.Cadence.WEEKLY:
-        return rotation.EveryNWeeks(anchor=anchor, interval=interval)
-    if cadence == Series.Cadence.MONTHLY:
-        return rotation.MonthlyNthWeekday(anchor=anchor, ordinal=monthly_ordinal, interval=interval)
+    """The rotation's cadence of a series' settings (`dates`: for one on explicit dates)."""
+    if series.cadence == Series.Cadence.WEEKLY:
+        return rotation.EveryNWeeks(anchor=series.anchor, interval=series.interval)
+    if series.cadence == Series.Cadence.MONTHLY:
+        return rotation.MonthlyNthWeekday(
+            anchor=series.anchor, ordinal=series.monthly_ordinal, interval=series.interval
+        )
     return rotation.ExplicitDates(dates=tuple(dates))
 
 
@@ -136,14 +144,8 @@ class Series(models.Model):
         return [slot.as_rotation_slot() for slot in self.slots.all()]
 
     def rotation_cadence(self) -> rotation.Cadence:
-        return rotation_cadence(
-            self.cadence,
-            anchor=self.anchor,
-            interval=self.interval,
-            monthly_ordinal=self.monthly_ordinal,
-            # Read only for a series on explicit dates.
-            dates=(d.date for d in self.dates.all()),
-        )
+        # The dates are read only for a series on explicit dates.
+        return rotation_cadence(self, dates=(d.date for d in self.dates.all()))
 
     @property
     def main_zone(self) -> str:

@@ -44,6 +44,12 @@ def editable_meeting(request: HttpRequest, pk: int) -> Meeting:
     return meeting
 
 
+def _form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A coordinators' form page; a form posted back with its errors answers 400."""
+    status = 400 if request.method == "POST" else 200
+    return render(request, f"meetings/manage/{template}", context, status=status)
+
+
 @login_required
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = editable_meeting(request, pk)
@@ -76,13 +82,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if meeting_conflicts(meeting, access=access_for(request.user)):
                 messages.warning(request, "It overlaps with other meetings: see the list below.")
             return redirect(meeting.get_absolute_url())
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "meetings/manage/meeting_form.html",
-        {"form": form, "meeting": meeting},
-        status=status,
-    )
+    return _form_page(request, "meeting_form.html", {"form": form, "meeting": meeting})
 
 
 @login_required
@@ -199,13 +199,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "The meeting is cancelled.")
             return redirect(meeting.get_absolute_url())
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "meetings/manage/cancel_form.html",
-        {"form": form, "meeting": meeting},
-        status=status,
-    )
+    return _form_page(request, "cancel_form.html", {"form": form, "meeting": meeting})
 
 
 def roll_call_people(meeting: Meeting):
@@ -240,13 +234,7 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             scheduling.mark_held(meeting=meeting)
         messages.success(request, "Attendance is saved.")
         return redirect(meeting.get_absolute_url())
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "meetings/manage/attendance_form.html",
-        {"form": form, "meeting": meeting},
-        status=status,
-    )
+    return _form_page(request, "attendance_form.html", {"form": form, "meeting": meeting})
 
 
 @login_required
@@ -319,13 +307,7 @@ def meeting_attachments(request: HttpRequest, pk: int) -> HttpResponse:
         attachment.save()
         messages.success(request, f"Attached: {attachment.title}.")
         return redirect(meeting.get_absolute_url())
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "meetings/manage/attachment_form.html",
-        {"form": form, "meeting": meeting},
-        status=status,
-    )
+    return _form_page(request, "attachment_form.html", {"form": form, "meeting": meeting})
 
 
 @login_required
@@ -356,9 +338,4 @@ def meeting_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "summary": sorted(summary.items()),
     }
-    return render(
-        request,
-        "meetings/manage/deliveries.html",
-        context,
-        status=400 if request.method == "POST" else 200,
-    )
+    return _form_page(request, "deliveries.html", context)

@@ -135,13 +135,8 @@ def series_preview(form, slots, dates, *, series: Series | None, access: Access)
         for f in slots.forms
         if f.cleaned_data and not f.cleaned_data.get("DELETE")
     ]
-    cadence = rotation_cadence(
-        data["cadence"],
-        anchor=data["anchor"],
-        interval=data["interval"],
-        monthly_ordinal=data["monthly_ordinal"],
-        dates=dates.cleaned_data["dates"],
-    )
+    # The form has written its cleaned values onto its (unsaved) series.
+    cadence = rotation_cadence(form.instance, dates=dates.cleaned_data["dates"])
     return preview_for(
         cadence,
         rotation_slots,

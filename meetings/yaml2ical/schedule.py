@@ -29,12 +29,7 @@ class SeriesPlan:
         return self.schedules[0].duration
 
     def rotation_cadence(self) -> rotation.Cadence:
-        return rotation_cadence(
-            self.cadence,
-            anchor=self.anchor,
-            interval=self.interval,
-            monthly_ordinal=self.monthly_ordinal,
-        )
+        return rotation_cadence(self)
 
     def rotation_slots(self) -> list[rotation.Slot]:
         return [rotation.Slot(weekday=s.weekday, time=s.time, zone="UTC") for s in self.schedules]
