@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from meetings.attendance import Participation
 from meetings.models import Meeting
 from members.models import Company, Person, today
 from members.permissions import Access
@@ -184,7 +185,7 @@ def _note(reason: str | None, changes: list[Change]) -> str:
 
 
 @dataclass(frozen=True)
-class Participation:
+class CompanyRecord:
     company: Company
     attended: list[Meeting]
     presented: list[Meeting]
@@ -197,16 +198,12 @@ class Participation:
 
     @property
     def attended_by_kind(self) -> list[tuple[str, int]]:
-        counts: dict[str, int] = {}
-        for meeting in self.attended:
-            label = meeting.series.get_kind_display()
-            counts[label] = counts.get(label, 0) + 1
-        return sorted(counts.items())
+        return Participation.of_meetings(self.company.name, self.attended).by_kind_label
 
 
 def company_participation(
     *, company: Company, access: Access, now: datetime.datetime | None = None
-) -> Participation:
+) -> CompanyRecord:
     """What a company did in the group, as far as the viewer may see: meetings its people
     attended (held meetings), forums it presented at, topics it proposed or wants,
     proposals it made, positions it took, action items it holds. Seven queries."""
@@ -243,7 +240,7 @@ def company_participation(
     action_items = list(
         ActionItem.objects.visible_to(access).filter(company=company).for_listing().open_first()
     )
-    return Participation(
+    return CompanyRecord(
         company=company,
         attended=attended,
         presented=presented,

@@ -32,7 +32,8 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from lcoo.celery import app as celery_app  # noqa: E402
-from meetings import announcements, tasks  # noqa: E402
+from meetings import announcements, sending, tasks  # noqa: E402
+from meetings.messages import MessageRenderer  # noqa: E402
 from meetings.models import Delivery, Meeting, Series, Slot  # noqa: E402
 from members.models import Person  # noqa: E402
 from tests.mailserver import MailServer  # noqa: E402
@@ -146,7 +147,7 @@ def measure_worker(
             workers.append(replacement)
             replacement.start()
             # What beat does every few minutes: queue senders for what is still pending.
-            tasks.queue_senders(announcements.pending_count())
+            tasks.queue_senders(sending.pending_count())
         if not Delivery.objects.filter(meeting=meeting).exclude(status="sent").exists():
             break
         time.sleep(0.2)
@@ -186,7 +187,7 @@ def measure_floor(meeting: Meeting, server: MailServer, worker_rate: float) -> N
     rows = list(
         Delivery.objects.filter(meeting=meeting).select_related("meeting__series", "person")
     )
-    renderer = announcements.MessageRenderer(rows)
+    renderer = MessageRenderer(rows)
     messages = [(row.recipient, renderer.raw(row)) for row in rows]
     with tempfile.NamedTemporaryFile(suffix=".pickle") as prebuilt:
         pickle.dump(messages, prebuilt)

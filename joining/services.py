@@ -23,8 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from meetings import services as meeting_services
 from meetings.models import Invitation, Meeting, Series
+from meetings.notes import edit_agenda
 from members import services as member_services
 from members.models import Company, Person, Role
 
@@ -350,7 +350,7 @@ def _with_item(agenda: str, item: str) -> str:
 
 
 def _edit_agenda(meeting: Meeting, change, author: Person | None) -> None:
-    meeting_services.edit_agenda(meeting=meeting, change=change, author=author)
+    edit_agenda(meeting=meeting, change=change, author=author)
 
 
 @transaction.atomic

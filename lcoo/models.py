@@ -14,6 +14,14 @@ from django.db import models
 from django.utils import timezone
 
 
+def message_id(token: str, recipient: str) -> str:
+    """A Message-ID that is the same every time the same message goes to the same
+    recipient, so that a copy sent twice is one message to every mail client."""
+    host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    digest = hashlib.sha256(recipient.lower().encode()).hexdigest()[:16]
+    return f"<{token}.{digest}@{host or 'lcoo-portal'}>"
+
+
 class OutboxRow(models.Model):
     """One message to one recipient: written once, sent once.
 
@@ -73,10 +81,7 @@ class Mail(OutboxRow):
 
     @property
     def message_id(self) -> str:
-        """Deterministic: a copy sent twice is the same message to every mail client."""
-        host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-        digest = hashlib.sha256(self.recipient.lower().encode()).hexdigest()[:16]
-        return f"<mail.{self.pk}.{digest}@{host or 'lcoo-portal'}>"
+        return message_id(f"mail.{self.pk}", self.recipient)
 
     def as_message(self) -> EmailMultiAlternatives:
         message = EmailMultiAlternatives(

@@ -10,8 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
+from meetings.dst import dst_warnings_for_series_visible_to
 from meetings.models import Meeting
-from meetings.services import dst_warnings_for_series_visible_to
 from members.models import Company, SubTeam
 from members.permissions import access_for
 from members.views import CoordinatorRequiredMixin

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from .models import (
     Attachment,
@@ -59,6 +61,60 @@ class InvitationInline(admin.TabularInline):
     readonly_fields = ["invited_at"]
 
 
+class MeetingAdminForm(forms.ModelForm):
+    """Staff change a meeting's time, place, status and texts through the meeting's
+    guarded changes, as the coordinators' pages do: a forbidden change is an error on
+    the form, and an allowed one grows the calendar SEQUENCE and marks the meeting
+    edited where those pages would."""
+
+    TEXTS = tuple(NoteRevision.Field.values)
+
+    class Meta:
+        model = Meeting
+        # Not `edited` nor `revision`: the rules keep those.
+        fields = [
+            "series", "sequence_index", "slot", "starts_at", "ends_at", "topic", "agenda",
+            "notes", "members_notes", "notes_published", "presenters", "presenting_companies",
+            "conference_link", "status", "cancel_reason",
+        ]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        meeting = self.instance
+        if meeting.pk is None or self.errors:
+            return data  # a new meeting has no rules to keep yet
+        try:
+            meeting.move(
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                conference_link=data["conference_link"],
+                commit=False,
+            )
+            self._change_status(meeting, data)
+            for field in self.TEXTS:
+                meeting.edit_text(field, data[field], commit=False)
+        except ValidationError as error:
+            # The instance is not saved: the page shows the error, and nothing changes.
+            self.add_error(None, error.messages)
+        return data
+
+    def _change_status(self, meeting: Meeting, data: dict) -> None:
+        status = data["status"]
+        if status == meeting.status:
+            return
+        if status == Meeting.Status.CANCELLED:
+            meeting.cancel(reason=data["cancel_reason"], commit=False)
+        elif status == Meeting.Status.HELD:
+            meeting.mark_held(commit=False)
+        elif meeting.status == Meeting.Status.CANCELLED:
+            meeting.restore(commit=False)
+        else:
+            raise ValidationError(
+                f"A {meeting.get_status_display().lower()} meeting cannot be scheduled again."
+            )
+        data["cancel_reason"] = meeting.cancel_reason
+
+
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
     list_display = [
@@ -74,9 +130,19 @@ class MeetingAdmin(admin.ModelAdmin):
     search_fields = ["topic", "agenda", "notes", "series__name"]
     date_hierarchy = "starts_at"
     list_select_related = ["series"]
-    readonly_fields = ["uid", "revision", "created_at", "updated_at"]
+    readonly_fields = ["uid", "revision", "edited", "created_at", "updated_at"]
     autocomplete_fields = ["presenters", "presenting_companies"]
     inlines = [AttendanceInline, AttachmentInline, InvitationInline]
+    form = MeetingAdminForm
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Every saved version of a text is kept, whoever saved it and wherever.
+        NoteRevision.objects.bulk_create(
+            NoteRevision(meeting=obj, field=field, text=getattr(obj, field), author=request.user)
+            for field in form.TEXTS
+            if field in form.changed_data
+        )
 
 
 @admin.register(NoteRevision)

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from members.models import Person, Role
 
-from . import services
 from .models import Attendance, Meeting, Series, SeriesDate, Slot
+from .scheduling import extend_series
 
 T = datetime.time
 
@@ -82,8 +82,8 @@ def seed(stdout) -> None:
                         series=series, date=(now + datetime.timedelta(days=30 * months)).date()
                     )
             # A year of meetings: half behind us, half ahead.
-            services.extend_series(series=series, now=start)
-        services.extend_series(series=series, now=now)
+            extend_series(series=series, now=start)
+        extend_series(series=series, now=now)
     _past_meetings_with_notes(now)
     stdout.write(f"Meetings: {Meeting.objects.count()} in {Series.objects.count()} series.")
 
@@ -105,7 +105,7 @@ def _past_meetings_with_notes(now: datetime.datetime) -> None:
         meeting.agenda = _agenda(meeting)
         meeting.notes = _notes(meeting)
         meeting.notes_published = True
-        meeting.status = Meeting.Status.HELD
+        meeting.mark_held(now=now, commit=False)
         meeting.save()
         present = executives if meeting.is_board else coordinators[number % 3 :: 2]
         Attendance.objects.bulk_create(

@@ -170,34 +170,36 @@ class _Bodies:
 _local_bodies = _Bodies(max_bytes=32 * 1024 * 1024)
 
 
-def _public_meetings() -> QuerySet[Meeting]:
-    return Meeting.objects.filter(series__audience=Audience.PUBLIC)
-
-
-@require_safe
-def public_feed(request: HttpRequest) -> HttpResponse:
+def _public_feed(
+    request: HttpRequest, *, name: str, key: str, filename: str, **only
+) -> HttpResponse:
+    """Public meetings (`only`: of one series or kind), built for an anonymous reader
+    whoever asks."""
     return _feed_response(
         request,
-        _public_meetings(),
-        name="LCOO meetings",
-        key="public",
+        Meeting.objects.filter(series__audience=Audience.PUBLIC, **only),
+        name=name,
+        key=key,
         access=ANONYMOUS,
-        filename="lcoo-meetings.ics",
+        filename=filename,
         public=True,
     )
 
 
 @require_safe
+def public_feed(request: HttpRequest) -> HttpResponse:
+    return _public_feed(request, name="LCOO meetings", key="public", filename="lcoo-meetings.ics")
+
+
+@require_safe
 def series_feed(request: HttpRequest, slug: str) -> HttpResponse:
     series = get_object_or_404(Series, slug=slug, audience=Audience.PUBLIC)
-    return _feed_response(
+    return _public_feed(
         request,
-        _public_meetings().filter(series=series),
         name=f"LCOO: {series.name}",
         key=f"series:{series.pk}",
-        access=ANONYMOUS,
         filename=f"{series.slug}.ics",
-        public=True,
+        series=series,
     )
 
 
@@ -206,14 +208,12 @@ def kind_feed(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in Series.Kind.values:
         raise Http404
     label = Series.Kind(kind).label
-    return _feed_response(
+    return _public_feed(
         request,
-        _public_meetings().filter(series__kind=kind),
         name=f"LCOO: {label}s",
         key=f"kind:{kind}",
-        access=ANONYMOUS,
         filename=f"lcoo-{kind}.ics",
-        public=True,
+        series__kind=kind,
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -480,26 +479,6 @@ def _best_subset(night: list[list[int]], off: list[int], k: int) -> list[int]:
 
     search(0, 0, 0)
     return sorted(order[j] for j in best[2])
-
-
-def plan_rotation_brute_force(
-    candidates: Sequence[Slot],
-    zones: Sequence[str],
-    k: int,
-    *,
-    reference: datetime.date,
-    duration: datetime.timedelta = datetime.timedelta(hours=1),
-) -> Plan:
-    """The same optimum (night share, off-hours) by trying every k-subset; for tests only."""
-    zones = list(dict.fromkeys(zones))
-    night, off, dates = _scores(candidates, zones, reference, duration)
-    best_key, best_subset = None, None
-    for subset in itertools.combinations(range(len(candidates)), k):
-        worst = max((sum(night[i][z] for i in subset) for z in range(len(zones))), default=0)
-        key = (worst, sum(off[i] for i in subset))
-        if best_key is None or key < best_key:
-            best_key, best_subset = key, subset
-    return _plan(candidates, best_subset, night, off, dates, len(zones))
 
 
 def iter_dst_changes(

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-from . import announcements, services
+from . import announcements, scheduling, sending
 
 logger = logging.getLogger(__name__)
 
@@ -21,12 +21,12 @@ logger = logging.getLogger(__name__)
     reject_on_worker_lost=True,
     max_retries=None,
 )
-def send_pending_deliveries(self, *, limit: int = announcements.BATCH) -> dict:
+def send_pending_deliveries(self, *, limit: int = sending.BATCH) -> dict:
     """Send one batch of pending mail; retry with backoff while the SMTP server is away."""
-    result = announcements.deliver_pending(limit=limit)
+    result = sending.deliver_pending(limit=limit)
     if result.retried and not self.request.is_eager:
         # In-process (no broker), the next run_due_jobs picks the rows up instead.
-        countdown = announcements.backoff(self.request.retries + 1).total_seconds()
+        countdown = sending.backoff(self.request.retries + 1).total_seconds()
         logger.warning("Mail delivery will be retried in %ss: %s", countdown, result.errors[-1])
         raise self.retry(countdown=countdown)
     if result.claimed == limit:
@@ -40,7 +40,7 @@ def send_pending_deliveries(self, *, limit: int = announcements.BATCH) -> dict:
     }
 
 
-def queue_senders(pending: int, limit: int = announcements.BATCH) -> int:
+def queue_senders(pending: int, limit: int = sending.BATCH) -> int:
     """Queue enough sender tasks for `pending` rows, once the deciding transaction commits."""
     tasks = min(math.ceil(pending / limit), 50)
     for _ in range(tasks):
@@ -62,12 +62,12 @@ def _queue_sender(limit: int) -> None:
 def decide_and_send(*, at: str | None = None) -> dict:
     now = datetime.datetime.fromisoformat(at) if at else None
     decided = announcements.decide_due(now)
-    queued = queue_senders(announcements.pending_count())
+    queued = queue_senders(sending.pending_count())
     return {"decided": decided, "senders": queued}
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def extend_rotations(*, at: str | None = None) -> dict:
     now = datetime.datetime.fromisoformat(at) if at else None
-    results = services.extend_all_series(now=now)
+    results = scheduling.extend_all_series(now=now)
     return {slug: result.created for slug, result in results.items()}

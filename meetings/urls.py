@@ -1,39 +1,40 @@
 from django.urls import path
 
-from . import feeds, views
+from . import feeds
+from .views import manage, public, series
 
 app_name = "meetings"
 
 urlpatterns = [
-    path("", views.MeetingListView.as_view(), name="list"),
+    path("", public.MeetingListView.as_view(), name="list"),
     path("calendar.ics", feeds.public_feed, name="ical-feed"),
     path("calendar/<str:token>.ics", feeds.private_feed, name="private-feed"),
     path("my-calendar/", feeds.calendar_settings, name="calendar-settings"),
     path("my-calendar/regenerate/", feeds.regenerate_calendar_token, name="calendar-regenerate"),
     path("kind/<str:kind>/calendar.ics", feeds.kind_feed, name="kind-feed"),
     path("<int:pk>/calendar.ics", feeds.event_download, name="event-ics"),
-    path("past/", views.PastMeetingListView.as_view(), name="past"),
-    path("<int:pk>/", views.meeting_detail, name="detail"),
-    path("series/<slug:slug>/", views.series_detail, name="series-detail"),
+    path("past/", public.PastMeetingListView.as_view(), name="past"),
+    path("<int:pk>/", public.meeting_detail, name="detail"),
+    path("series/<slug:slug>/", public.series_detail, name="series-detail"),
     path("series/<slug:slug>/calendar.ics", feeds.series_feed, name="series-feed"),
-    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("attachments/<int:pk>/", public.attachment_download, name="attachment"),
     # The coordinators' area.
-    path("manage/", views.ManageHomeView.as_view(), name="manage"),
-    path("manage/participation/", views.ParticipationView.as_view(), name="participation"),
-    path("manage/series/new/", views.series_edit, name="series-create"),
-    path("manage/series/<slug:slug>/", views.series_edit, name="series-edit"),
-    path("manage/series/<slug:slug>/generate/", views.series_generate, name="series-generate"),
-    path("manage/<int:pk>/", views.meeting_edit, name="edit"),
-    path("manage/<int:pk>/cancel/", views.meeting_cancel, name="cancel"),
-    path("manage/<int:pk>/publish/", views.meeting_publish, name="publish"),
-    path("manage/<int:pk>/attendance/", views.meeting_attendance, name="attendance"),
-    path("manage/<int:pk>/attendance.csv", views.meeting_attendance_csv, name="attendance-csv"),
-    path("manage/<int:pk>/attachments/", views.meeting_attachments, name="attachments"),
-    path("manage/<int:pk>/deliveries/", views.meeting_deliveries, name="deliveries"),
-    path("manage/<int:pk>/text/<str:field>/", views.meeting_text_edit, name="text-edit"),
+    path("manage/", series.ManageHomeView.as_view(), name="manage"),
+    path("manage/participation/", manage.ParticipationView.as_view(), name="participation"),
+    path("manage/series/new/", series.series_edit, name="series-create"),
+    path("manage/series/<slug:slug>/", series.series_edit, name="series-edit"),
+    path("manage/series/<slug:slug>/generate/", series.series_generate, name="series-generate"),
+    path("manage/<int:pk>/", manage.meeting_edit, name="edit"),
+    path("manage/<int:pk>/cancel/", manage.meeting_cancel, name="cancel"),
+    path("manage/<int:pk>/publish/", manage.meeting_publish, name="publish"),
+    path("manage/<int:pk>/attendance/", manage.meeting_attendance, name="attendance"),
+    path("manage/<int:pk>/attendance.csv", manage.meeting_attendance_csv, name="attendance-csv"),
+    path("manage/<int:pk>/attachments/", manage.meeting_attachments, name="attachments"),
+    path("manage/<int:pk>/deliveries/", manage.meeting_deliveries, name="deliveries"),
+    path("manage/<int:pk>/text/<str:field>/", manage.meeting_text_edit, name="text-edit"),
     path(
         "manage/<int:pk>/text/<str:field>/history/",
-        views.meeting_text_history,
+        manage.meeting_text_history,
         name="text-history",
     ),
 ]

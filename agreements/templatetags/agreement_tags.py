@@ -6,6 +6,7 @@ from django import template
 
 from agreements import permissions
 from agreements.models import ActionItem, Agreement
+from agreements.selectors import meeting_memory as memory_of
 from meetings.models import Meeting
 
 register = template.Library()
@@ -35,3 +36,16 @@ def can_edit_agreements(access) -> bool:
 @register.filter
 def overdue_on(item: ActionItem, day) -> bool:
     return item.is_overdue(day)
+
+
+@register.inclusion_tag("agreements/includes/_meeting_memory.html", takes_context=True)
+def meeting_memory(context, meeting: Meeting) -> dict:
+    """What the register says about a meeting, as the viewer (the page's `access`) may
+    see it: the meeting page asks here, so the meetings app needs no agreements code."""
+    access = context["access"]
+    return {
+        "meeting": meeting,
+        "access": access,
+        "memory": memory_of(meeting=meeting, access=access),
+        "request": context.get("request"),
+    }

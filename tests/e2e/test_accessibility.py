@@ -20,7 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from joining import services as joining
-from meetings import services
+from meetings import scheduling
 from members.models import Role
 from tests.e2e.browsing import log_in
 from tests.factories import (
@@ -81,7 +81,7 @@ def site(db):
     SlotFactory(
         series=general, position=1, weekday=1, local_time=datetime.time(16), zone="Europe/Paris"
     )
-    services.extend_series(series=general)
+    scheduling.extend_series(series=general)
     now = timezone.now().replace(microsecond=0)
     past = MeetingFactory(
         series=general, starts_at=now - datetime.timedelta(days=7),

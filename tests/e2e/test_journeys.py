@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from agreements.models import Agreement
 from joining.models import JoinApplication
-from meetings import services
+from meetings import scheduling
 from meetings.models import Meeting, Series
 from members.models import Role
 from tests.e2e.browsing import log_in
@@ -60,7 +60,7 @@ def portal(db):
     SlotFactory(
         series=general, position=1, weekday=1, local_time=datetime.time(16), zone="Europe/Paris"
     )
-    services.extend_series(series=general)
+    scheduling.extend_series(series=general)
     board = SeriesFactory(
         name="Executive Board", slug="executive-board", kind="board", audience="board",
         cadence="explicit", conference_link="https://meet.example.org/board",

@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from lcoo.celery import app as celery_app
-from meetings import announcements, services, tasks
+from meetings import announcements, notes, scheduling, sending, tasks
 from meetings.ical import uid_for
+from meetings.messages import LIST_ID
 from meetings.models import Delivery, Meeting
 from members.models import Person, Role
 from tests.factories import (
@@ -118,7 +119,7 @@ def test_announcement_has_parsable_ics_with_the_feed_uid_and_sequence(group, mai
     assert int(event.sequence.value) == 0
     assert event.dtstart.value.astimezone(UTC) == START
     assert message["Message-ID"] == Delivery.objects.get(recipient="cora@example.org").message_id
-    assert message["List-Id"] == announcements.LIST_ID
+    assert message["List-Id"] == LIST_ID
 
 
 @pytest.mark.django_db
@@ -162,7 +163,7 @@ def test_html_in_agenda_is_inert_in_mail(group, mail_server):
 def test_change_after_announcement_sends_update_with_new_sequence(group, mail_server):
     run_due(DUE)
     meeting = group["meeting"]
-    services.update_meeting(
+    scheduling.update_meeting(
         meeting=meeting,
         starts_at=START + datetime.timedelta(hours=2),
         duration_minutes=60,
@@ -187,7 +188,7 @@ def test_change_after_announcement_sends_update_with_new_sequence(group, mail_se
 @pytest.mark.django_db
 def test_agenda_change_after_announcement_sends_update(group, mail_server):
     run_due(DUE)
-    services.save_note(
+    notes.save_note(
         meeting=group["meeting"],
         field="agenda",
         text="New agenda",
@@ -203,7 +204,7 @@ def test_agenda_change_after_announcement_sends_update(group, mail_server):
 @pytest.mark.django_db
 def test_cancellation_notice_uses_method_cancel(group, mail_server):
     run_due(DUE)
-    services.cancel_meeting(meeting=group["meeting"], reason="Public holiday")
+    scheduling.cancel_meeting(meeting=group["meeting"], reason="Public holiday")
 
     run_due(DUE + datetime.timedelta(hours=1))
 
@@ -238,12 +239,12 @@ def test_smtp_server_down_then_back_delivers_once(group, mail_server):
     mail_server.stop()
     announcements.decide_due(DUE)
 
-    down = announcements.deliver_pending(now=DUE)
+    down = sending.deliver_pending(now=DUE)
     waiting = list(Delivery.objects.values_list("status", "attempts"))
-    too_early = announcements.deliver_pending(now=DUE + datetime.timedelta(seconds=5))
+    too_early = sending.deliver_pending(now=DUE + datetime.timedelta(seconds=5))
     mail_server.start()
-    back = announcements.deliver_pending(now=DUE + datetime.timedelta(minutes=1))
-    again = announcements.deliver_pending(now=DUE + datetime.timedelta(minutes=2))
+    back = sending.deliver_pending(now=DUE + datetime.timedelta(minutes=1))
+    again = sending.deliver_pending(now=DUE + datetime.timedelta(minutes=2))
 
     assert (down.retried, too_early.claimed, back.sent, again.claimed) == (3, 0, 3, 0)
     assert waiting == [("pending", 1)] * 3
@@ -253,8 +254,8 @@ def test_smtp_server_down_then_back_delivers_once(group, mail_server):
 
 @pytest.mark.django_db
 def test_backoff_doubles_and_is_capped_at_half_an_hour():
-    assert [announcements.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
-    assert [announcements.backoff(n).total_seconds() for n in (6, 7, 20, 32767)] == [
+    assert [sending.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert [sending.backoff(n).total_seconds() for n in (6, 7, 20, 32767)] == [
         960,
         1800,
         1800,
@@ -266,10 +267,10 @@ def test_backoff_doubles_and_is_capped_at_half_an_hour():
 def test_claimed_rows_of_a_dead_worker_are_taken_again_after_the_lease(group, settings):
     settings.DELIVERY_LEASE_SECONDS = 60
     announcements.decide_due(DUE)
-    claimed = announcements.claim(now=DUE)
+    claimed = sending.claim(now=DUE)
 
-    while_leased = announcements.claim(now=DUE + datetime.timedelta(seconds=30))
-    after_lease = announcements.claim(now=DUE + datetime.timedelta(seconds=61))
+    while_leased = sending.claim(now=DUE + datetime.timedelta(seconds=30))
+    after_lease = sending.claim(now=DUE + datetime.timedelta(seconds=61))
 
     assert (len(claimed), len(while_leased), len(after_lease)) == (3, 0, 3)
 
@@ -418,13 +419,13 @@ def test_mail_server_away_for_hours_keeps_rows_pending_with_capped_backoff(group
     now, retried, delays = DUE, [], []
 
     for _ in range(12):  # more than an hour of attempts, past any old limit
-        retried.append(announcements.deliver_pending(now=now).retried)
+        retried.append(sending.deliver_pending(now=now).retried)
         later = Delivery.objects.order_by("next_attempt_at").first().next_attempt_at
         delays.append((later - now).total_seconds())
         now = later
     waiting = sorted(Delivery.objects.values_list("recipient", "status", "attempts"))
     mail_server.start()
-    back = announcements.deliver_pending(now=now)
+    back = sending.deliver_pending(now=now)
 
     assert retried == [3] * 12
     assert delays == [30, 60, 120, 240, 480, 960, 1800, 1800, 1800, 1800, 1800, 1800]
@@ -452,7 +453,7 @@ def test_mail_server_that_never_answers_times_out_and_rows_wait(group, settings,
     }
     announcements.decide_due(DUE)
 
-    result = announcements.deliver_pending(now=DUE)
+    result = sending.deliver_pending(now=DUE)
 
     assert (result.sent, result.retried, result.failed) == (0, 3, 0)
     assert set(Delivery.objects.values_list("status", "attempts", "last_error")) == {
@@ -473,11 +474,11 @@ def test_permanent_refusal_fails_that_recipient_and_a_temporary_one_waits(group,
     mail_server.start()
     announcements.decide_due(DUE)
 
-    first = announcements.deliver_pending(now=DUE)
-    second = announcements.deliver_pending(now=DUE + datetime.timedelta(seconds=30))
+    first = sending.deliver_pending(now=DUE)
+    second = sending.deliver_pending(now=DUE + datetime.timedelta(seconds=30))
     del refusing.answers["carl@example.org"]  # Carl's mailbox takes mail again
-    third = announcements.deliver_pending(now=DUE + datetime.timedelta(seconds=90))
-    fourth = announcements.deliver_pending(now=DUE + datetime.timedelta(days=1))
+    third = sending.deliver_pending(now=DUE + datetime.timedelta(seconds=90))
+    fourth = sending.deliver_pending(now=DUE + datetime.timedelta(days=1))
 
     counts = [(r.sent, r.retried, r.failed) for r in (first, second, third, fourth)]
     assert counts == [(1, 1, 1), (0, 1, 0), (1, 0, 0), (0, 0, 0)]
@@ -502,7 +503,7 @@ def test_permanent_refusal_fails_that_recipient_and_a_temporary_one_waits(group,
 def test_resend_to_one_after_a_time_change_keeps_the_update_for_everyone(group, mail_server):
     run_due(DUE)
     meeting = group["meeting"]
-    services.update_meeting(
+    scheduling.update_meeting(
         meeting=meeting,
         starts_at=START + datetime.timedelta(hours=2),
         duration_minutes=60,
@@ -585,7 +586,7 @@ def test_ics_attachment_event_equals_the_feeds_event(client, group, mail_server)
 @pytest.mark.django_db
 def test_cancellation_ics_event_equals_the_feeds_cancelled_event(client, group, mail_server):
     run_due(DUE)
-    services.cancel_meeting(meeting=group["meeting"], reason="Public holiday")
+    scheduling.cancel_meeting(meeting=group["meeting"], reason="Public holiday")
     run_due(DUE + datetime.timedelta(hours=1))
     meeting = Meeting.objects.get(pk=group["meeting"].pk)
 
@@ -611,7 +612,7 @@ def test_cancellation_ics_event_equals_the_feeds_cancelled_event(client, group, 
 @pytest.mark.django_db
 def test_update_after_a_time_change_carries_the_meetings_revision(group, mail_server):
     run_due(DUE)
-    services.update_meeting(
+    scheduling.update_meeting(
         meeting=group["meeting"],
         starts_at=START + datetime.timedelta(hours=2),
         duration_minutes=60,
@@ -688,7 +689,7 @@ def test_someone_who_left_the_audience_hears_no_more_of_the_board_meeting(db, ma
     Role.objects.filter(pk=role.pk).update(
         ends_on=django_settings_today() - datetime.timedelta(days=1)
     )
-    services.update_meeting(
+    scheduling.update_meeting(
         meeting=meeting,
         starts_at=START + datetime.timedelta(hours=1),
         duration_minutes=60,
@@ -726,7 +727,7 @@ def test_changed_conference_link_sends_an_update_with_the_new_link(group, mail_s
     new_link = "https://meet.example.org/new-room"
     meeting, series = group["meeting"], group["series"]
     if where == "meeting":
-        services.update_meeting(
+        scheduling.update_meeting(
             meeting=meeting,
             starts_at=START,
             duration_minutes=60,
@@ -736,7 +737,7 @@ def test_changed_conference_link_sends_an_update_with_the_new_link(group, mail_s
     else:
         series.conference_link = new_link
         series.save()
-        services.series_link_changed(series=series, now=DUE)
+        scheduling.series_link_changed(series=series, now=DUE)
 
     run_due(DUE + datetime.timedelta(hours=1))
 
@@ -815,7 +816,7 @@ def test_reminders_are_decided_again_for_people_who_opt_in_later(group, mail_ser
     run_due(START - datetime.timedelta(hours=20))
     Person.objects.filter(pk=carl.pk).update(wants_reminders=True)
     run_due(START - datetime.timedelta(hours=19))
-    services.update_meeting(  # a new SEQUENCE: still one reminder each
+    scheduling.update_meeting(  # a new SEQUENCE: still one reminder each
         meeting=group["meeting"],
         starts_at=START + datetime.timedelta(minutes=30),
         duration_minutes=60,
@@ -860,7 +861,7 @@ def test_meeting_cancelled_while_its_announcement_waits_sends_only_the_cancellat
 ):
     mail_server.stop()
     run_due(DUE)  # decided, but the mail server is away
-    services.cancel_meeting(meeting=group["meeting"], reason="Public holiday")
+    scheduling.cancel_meeting(meeting=group["meeting"], reason="Public holiday")
     mail_server.start()
 
     run_due(DUE + datetime.timedelta(hours=1))
@@ -884,12 +885,12 @@ def test_meeting_cancelled_while_its_announcement_waits_sends_only_the_cancellat
 def test_sender_supersedes_waiting_mail_of_a_meeting_cancelled_since(group, mail_server):
     mail_server.stop()
     announcements.decide_due(DUE)
-    announcements.deliver_pending(now=DUE)
-    services.cancel_meeting(meeting=group["meeting"], reason="Public holiday")
+    sending.deliver_pending(now=DUE)
+    scheduling.cancel_meeting(meeting=group["meeting"], reason="Public holiday")
     mail_server.start()
 
     # A worker's retry comes before the next decision run.
-    result = announcements.deliver_pending(now=DUE + datetime.timedelta(minutes=1))
+    result = sending.deliver_pending(now=DUE + datetime.timedelta(minutes=1))
 
     assert (result.superseded, result.claimed) == (3, 0)
     assert mail_server.recorder.count() == 0
@@ -900,10 +901,10 @@ def test_sender_supersedes_waiting_mail_of_a_meeting_cancelled_since(group, mail
 def test_mail_still_waiting_when_its_meeting_is_over_is_superseded(group, mail_server):
     mail_server.stop()
     announcements.decide_due(DUE)
-    announcements.deliver_pending(now=DUE)
+    sending.deliver_pending(now=DUE)
     mail_server.start()
 
-    result = announcements.deliver_pending(now=START + datetime.timedelta(hours=1))
+    result = sending.deliver_pending(now=START + datetime.timedelta(hours=1))
 
     assert (result.superseded, result.claimed) == (3, 0)
     assert mail_server.recorder.count() == 0

@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from lcoo.celery import app as celery_app
-from meetings import announcements, tasks
+from meetings import announcements, sending, tasks
 from meetings.ical import uid_for
 from meetings.models import Delivery, Meeting
 from members.models import Person
@@ -160,8 +160,8 @@ def test_worker_killed_mid_fan_out_loses_nothing_and_resends_nothing_marked_sent
         # arrives twice: at most one extra copy, and one per pool process of the worker.
         assert twice <= in_flight
         assert max(copies.values()) <= 2
-        assert len(twice) <= worker.concurrency <= announcements.BATCH
-        assert len(in_flight) <= announcements.BATCH * worker.concurrency
+        assert len(twice) <= worker.concurrency <= sending.BATCH
+        assert len(in_flight) <= sending.BATCH * worker.concurrency
         assert meeting.deliveries.filter(status="sent").count() == decided
         assert calendar_facts(server.recorder.received[-1]) == (
             "PUBLISH",

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import rotation, services
-from meetings.services import Planned, find_conflicts
+from meetings import rotation, scheduling
+from meetings.conflicts import Planned, find_conflicts, meeting_conflicts, series_conflicts
 from members.permissions import ANONYMOUS, compute_access
 from tests.factories import MeetingFactory, SeriesFactory, SlotFactory
 
@@ -35,7 +35,7 @@ def weekly(name, *slots, link="", audience="public", now=NOW):
             local_time=datetime.time(hour, minute),
             zone=zone,
         )
-    services.extend_series(series=series, now=now)
+    scheduling.extend_series(series=series, now=now)
     return series
 
 
@@ -75,7 +75,7 @@ def test_conflicts_between_slots_of_one_series(coordinator_access):
         "Ends of the week", (6, 23, 0, "America/Los_Angeles"), (0, 8, 0, "Europe/Paris")
     )
 
-    conflicts = services.series_conflicts(series, access=coordinator_access, now=NOW)
+    conflicts = series_conflicts(series, access=coordinator_access, now=NOW)
 
     # Every second week until July but one: from 8 to 29 March, the US keeps summer time
     # and Europe not yet.
@@ -89,7 +89,7 @@ def test_conflicts_between_parallel_meetings_of_same_audience_follow_dst(coordin
     paris = weekly("Paris", (1, 15, 0, "Europe/Paris"))
     weekly("New York", (1, 9, 0, "America/New_York"))
 
-    conflicts = services.series_conflicts(paris, access=coordinator_access, now=NOW)
+    conflicts = series_conflicts(paris, access=coordinator_access, now=NOW)
 
     days = [c.planned.start.date() for c in conflicts]
     # The US changes clocks on 8 March, Europe on 29 March: for three Tuesdays the
@@ -209,8 +209,8 @@ def test_meeting_conflicts_show_the_viewer_what_they_may_see(
         series=forum, starts_at=utc(2026, 2, 3, 13, 30), ends_at=utc(2026, 2, 3, 14, 30)
     )
 
-    for_coordinator = services.meeting_conflicts(meeting, access=coordinator_access)
-    for_chair = services.meeting_conflicts(meeting, access=chair_access)
+    for_coordinator = meeting_conflicts(meeting, access=coordinator_access)
+    for_chair = meeting_conflicts(meeting, access=chair_access)
 
     assert [c.other.label for c in for_coordinator] == ["a restricted meeting"]
     assert [(c.other.label, c.other.meeting_id) for c in for_chair] == [

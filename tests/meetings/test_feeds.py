@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import http_date
 from icalendar import Calendar
 
-from meetings import services
+from meetings import scheduling
 from meetings.models import CalendarToken
 from tests.factories import MeetingFactory, SeriesFactory, SlotFactory
 
@@ -52,7 +52,7 @@ def rotating(db):
             local_time=datetime.time(hour),
             zone=zone,
         )
-    services.extend_series(series=series, now=utc(2026, 1, 1))
+    scheduling.extend_series(series=series, now=utc(2026, 1, 1))
     return series
 
 
@@ -114,14 +114,14 @@ def test_uids_stable_and_unique_and_sequence_grows_on_changes(client, rotating):
     first = events(client.get(reverse("meetings:ical-feed")).content)
     meeting = rotating.meetings.get(sequence_index=2)
     uid = next(u for u in first if u.startswith(str(meeting.uid)))
-    services.update_meeting(
+    scheduling.update_meeting(
         meeting=meeting,
         starts_at=meeting.starts_at + datetime.timedelta(hours=1),
         duration_minutes=60,
         topic="Moved",
         conference_link="",
     )
-    services.cancel_meeting(meeting=rotating.meetings.get(sequence_index=3), reason="Holiday")
+    scheduling.cancel_meeting(meeting=rotating.meetings.get(sequence_index=3), reason="Holiday")
 
     second = events(client.get(reverse("meetings:ical-feed")).content)
 
@@ -140,7 +140,7 @@ def test_uids_stable_and_unique_and_sequence_grows_on_changes(client, rotating):
 def test_series_link_change_grows_sequence_of_future_meetings(rotating):
     before = set(rotating.meetings.values_list("revision", flat=True))
 
-    changed = services.series_link_changed(series=rotating, now=utc(2026, 1, 1))
+    changed = scheduling.series_link_changed(series=rotating, now=utc(2026, 1, 1))
 
     assert before == {0}
     assert changed == 26
@@ -237,7 +237,7 @@ def test_conditional_get_answers_304_with_etag_and_last_modified(
     with django_assert_max_num_queries(1):
         by_etag = client.get(url, headers={"If-None-Match": first["ETag"]})
     by_date = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
-    services.cancel_meeting(meeting=rotating.meetings.first(), reason="Holiday")
+    scheduling.cancel_meeting(meeting=rotating.meetings.first(), reason="Holiday")
     after_change = client.get(url, headers={"If-None-Match": first["ETag"]})
 
     assert (by_etag.status_code, by_date.status_code, after_change.status_code) == (304, 304, 200)
@@ -254,7 +254,7 @@ def test_feed_query_count_does_not_grow_with_meetings(
     url = reverse("meetings:ical-feed")
     with django_assert_max_num_queries(2):
         client.get(url)
-    services.extend_series(series=rotating, now=utc(2027, 6, 1))
+    scheduling.extend_series(series=rotating, now=utc(2027, 6, 1))
     cache.clear()
 
     with django_assert_max_num_queries(2):
@@ -391,7 +391,7 @@ def test_feed_read_as_rows_equals_feed_of_model_instances(rotating, board):
     from meetings.models import Meeting
 
     first, second = rotating.meetings.order_by("starts_at")[:2]
-    services.cancel_meeting(meeting=first, reason="Holiday; see list, thanks")
+    scheduling.cancel_meeting(meeting=first, reason="Holiday; see list, thanks")
     second.conference_link = "https://meet.example.org/own-room"
     second.topic = "Edge, security; and more\r\nsecond line"
     second.save()

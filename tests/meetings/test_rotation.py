@@ -22,8 +22,8 @@ from meetings.rotation import (
     overlaps_night,
     plan_dates,
     plan_rotation,
-    plan_rotation_brute_force,
 )
+from tests.meetings.oracle import plan_rotation_brute_force
 
 UTC = datetime.UTC
 D = datetime.date

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from meetings import services
+from meetings import attendance, dst, notes, scheduling
 from meetings.models import Meeting, NoteRevision, Series, SeriesDate
 from meetings.rotation import Slot
 from members.models import Role
@@ -15,6 +15,7 @@ from tests.factories import (
     SeriesFactory,
     SlotFactory,
 )
+from tests.meetings import helpers
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 1, 1, tzinfo=UTC)
@@ -45,7 +46,7 @@ def rotating(db):
 
 @pytest.mark.django_db
 def test_extend_series_creates_a_year_of_rotating_meetings(rotating):
-    result = services.extend_series(series=rotating, now=NOW)
+    result = scheduling.extend_series(series=rotating, now=NOW)
 
     meetings = list(rotating.meetings.order_by("starts_at"))
     assert result.created == 26
@@ -61,19 +62,19 @@ def test_extend_series_creates_a_year_of_rotating_meetings(rotating):
 
 @pytest.mark.django_db
 def test_extend_series_twice_creates_nothing_more(rotating):
-    services.extend_series(series=rotating, now=NOW)
+    scheduling.extend_series(series=rotating, now=NOW)
 
-    again = services.extend_series(series=rotating, now=NOW)
+    again = scheduling.extend_series(series=rotating, now=NOW)
 
-    assert again == services.ExtendResult(created=0, moved=0, cancelled=0)
+    assert again == scheduling.ExtendResult(created=0, moved=0, cancelled=0)
     assert rotating.meetings.count() == 26
 
 
 @pytest.mark.django_db
 def test_extend_series_later_rolls_the_horizon_forward(rotating):
-    services.extend_series(series=rotating, now=NOW)
+    scheduling.extend_series(series=rotating, now=NOW)
 
-    later = services.extend_series(series=rotating, now=NOW + datetime.timedelta(days=60))
+    later = scheduling.extend_series(series=rotating, now=NOW + datetime.timedelta(days=60))
 
     assert later.created == 4
     indexes = list(rotating.meetings.values_list("sequence_index", flat=True))
@@ -82,17 +83,17 @@ def test_extend_series_later_rolls_the_horizon_forward(rotating):
 
 @pytest.mark.django_db
 def test_edited_meeting_survives_regeneration(rotating):
-    services.extend_series(series=rotating, now=NOW)
+    scheduling.extend_series(series=rotating, now=NOW)
     meeting = rotating.meetings.get(sequence_index=3)
     moved_to = utc(2026, 2, 18, 9)
-    services.update_meeting(
+    scheduling.update_meeting(
         meeting=meeting, starts_at=moved_to, duration_minutes=90, topic="Moved", conference_link=""
     )
     slot = rotating.slots.get(position=0)
     slot.local_time = datetime.time(15)
     slot.save()
 
-    result = services.extend_series(series=rotating, now=NOW)
+    result = scheduling.extend_series(series=rotating, now=NOW)
 
     meeting.refresh_from_db()
     assert (meeting.starts_at, meeting.topic, meeting.edited) == (moved_to, "Moved", True)
@@ -104,12 +105,12 @@ def test_edited_meeting_survives_regeneration(rotating):
 
 @pytest.mark.django_db
 def test_cancelling_and_adding_a_meeting_do_not_disturb_the_rotation(rotating):
-    services.extend_series(series=rotating, now=NOW)
+    scheduling.extend_series(series=rotating, now=NOW)
     before = list(rotating.meetings.order_by("sequence_index").values_list("starts_at", "slot"))
-    services.cancel_meeting(meeting=rotating.meetings.get(sequence_index=1), reason="Holiday")
-    services.add_meeting(series=rotating, starts_at=utc(2026, 1, 27, 15), topic="Extra")
+    scheduling.cancel_meeting(meeting=rotating.meetings.get(sequence_index=1), reason="Holiday")
+    helpers.add_meeting(series=rotating, starts_at=utc(2026, 1, 27, 15), topic="Extra")
 
-    services.extend_series(series=rotating, now=NOW)
+    scheduling.extend_series(series=rotating, now=NOW)
 
     after = list(
         rotating.meetings.filter(sequence_index__isnull=False)
@@ -127,10 +128,10 @@ def test_removed_explicit_date_cancels_its_unedited_meeting(db):
     SlotFactory(series=series, local_time=datetime.time(15), zone="Europe/Paris")
     for day in (datetime.date(2026, 3, 12), datetime.date(2026, 9, 10)):
         SeriesDate.objects.create(series=series, date=day)
-    services.extend_series(series=series, now=NOW)
+    scheduling.extend_series(series=series, now=NOW)
     SeriesDate.objects.filter(date=datetime.date(2026, 9, 10)).delete()
 
-    result = services.extend_series(series=series, now=NOW)
+    result = scheduling.extend_series(series=series, now=NOW)
 
     assert result.cancelled == 1
     assert list(series.meetings.values_list("status", flat=True)) == ["scheduled", "cancelled"]
@@ -138,13 +139,13 @@ def test_removed_explicit_date_cancels_its_unedited_meeting(db):
 
 @pytest.mark.django_db
 def test_past_meetings_are_never_changed(rotating):
-    services.extend_series(series=rotating, now=NOW)
+    scheduling.extend_series(series=rotating, now=NOW)
     first = rotating.meetings.get(sequence_index=0)
     slot = rotating.slots.get(position=0)
     slot.local_time = datetime.time(10)
     slot.save()
 
-    services.extend_series(series=rotating, now=utc(2026, 1, 10))
+    scheduling.extend_series(series=rotating, now=utc(2026, 1, 10))
 
     first.refresh_from_db()
     assert first.starts_at == utc(2026, 1, 6, 13)
@@ -155,10 +156,10 @@ def test_cancel_twice_refused_and_reason_required(rotating):
     meeting = MeetingFactory(series=rotating)
 
     with pytest.raises(ValidationError):
-        services.cancel_meeting(meeting=meeting, reason="  ")
-    services.cancel_meeting(meeting=meeting, reason="No quorum")
+        scheduling.cancel_meeting(meeting=meeting, reason="  ")
+    scheduling.cancel_meeting(meeting=meeting, reason="No quorum")
     with pytest.raises(ValidationError):
-        services.cancel_meeting(meeting=meeting, reason="Again")
+        scheduling.cancel_meeting(meeting=meeting, reason="Again")
     assert meeting.revision == 1
 
 
@@ -167,7 +168,7 @@ def test_update_meeting_refuses_naive_time(rotating):
     meeting = MeetingFactory(series=rotating)
 
     with pytest.raises(ValidationError):
-        services.update_meeting(
+        scheduling.update_meeting(
             meeting=meeting,
             starts_at=datetime.datetime(2030, 1, 1, 10),  # noqa: DTZ001 - the point of the test
             duration_minutes=60,
@@ -180,15 +181,15 @@ def test_update_meeting_refuses_naive_time(rotating):
 def test_save_note_keeps_revisions_and_detects_conflicts(rotating):
     meeting = MeetingFactory(series=rotating)
     ann, bob = PersonFactory(full_name="Ann"), PersonFactory(full_name="Bob")
-    first = services.save_note(
+    first = notes.save_note(
         meeting=meeting, field="notes", text="v1", author=ann, base_revision_id=None
     )
 
-    second = services.save_note(
+    second = notes.save_note(
         meeting=meeting, field="notes", text="v2 by Ann", author=ann, base_revision_id=first.pk
     )
-    with pytest.raises(services.EditConflict) as conflict:
-        services.save_note(
+    with pytest.raises(notes.EditConflict) as conflict:
+        notes.save_note(
             meeting=meeting, field="notes", text="v2 by Bob", author=bob, base_revision_id=first.pk
         )
 
@@ -206,8 +207,8 @@ def test_note_editing_presence_names_the_others(rotating):
     meeting = MeetingFactory(series=rotating)
     ann, bob = PersonFactory(full_name="Ann"), PersonFactory(full_name="Bob")
 
-    alone = services.note_editing_started(meeting=meeting, field="agenda", person=ann)
-    together = services.note_editing_started(meeting=meeting, field="agenda", person=bob)
+    alone = notes.note_editing_started(meeting=meeting, field="agenda", person=ann)
+    together = notes.note_editing_started(meeting=meeting, field="agenda", person=bob)
 
     assert alone == []
     assert [entry["name"] for entry in together] == ["Ann"]
@@ -218,9 +219,9 @@ def test_publish_needs_notes(rotating):
     meeting = MeetingFactory(series=rotating)
 
     with pytest.raises(ValidationError):
-        services.publish_notes(meeting=meeting)
+        notes.publish_notes(meeting=meeting)
     meeting.notes = "Done."
-    services.publish_notes(meeting=meeting)
+    notes.publish_notes(meeting=meeting)
     assert Meeting.objects.get(pk=meeting.pk).notes_published is True
 
 
@@ -237,17 +238,17 @@ def test_board_quorum_needs_more_than_half_of_member_executives(db):
     guest_only = CompanyFactory(name="Applicant", status="applicant", joined_on=None)
     recorder = PersonFactory()
 
-    services.record_attendance(
+    attendance.record_attendance(
         meeting=meeting,
         people=executives[:2],
         guests=[("Visitor", guest_only.name)],
         recorded_by=recorder,
     )
-    two = services.board_quorum(meeting)
-    services.record_attendance(
+    two = attendance.board_quorum(meeting)
+    attendance.record_attendance(
         meeting=meeting, people=executives[:3], guests=[], recorded_by=recorder
     )
-    three = services.board_quorum(meeting)
+    three = attendance.board_quorum(meeting)
 
     assert (two.needed, len(two.present), two.reached) == (3, 2, False)
     assert (len(three.present), three.reached) == (3, True)
@@ -260,7 +261,7 @@ def test_record_attendance_keeps_company_and_guests(rotating):
     company = CompanyFactory(name="Orange")
     person = PersonFactory(company=company)
 
-    rows = services.record_attendance(
+    rows = attendance.record_attendance(
         meeting=meeting,
         people=[person],
         guests=[("Gina Guest", "orange"), ("Solo", "")],
@@ -280,12 +281,12 @@ def test_participation_counts_each_meeting_once_per_company(rotating):
     people = PersonFactory.create_batch(2, company=company)
     held = MeetingFactory(series=rotating, status="held")
     MeetingFactory(series=rotating, status="scheduled")
-    services.record_attendance(meeting=held, people=people, guests=[], recorded_by=people[0])
+    attendance.record_attendance(meeting=held, people=people, guests=[], recorded_by=people[0])
 
-    summary = services.company_participation()
+    summary = attendance.company_participation()
 
     assert summary[company.pk].by_kind == {"general": 1}
-    assert services.person_participation(people[0]).total == 1
+    assert helpers.person_participation(people[0]).total == 1
 
 
 @pytest.mark.django_db
@@ -295,7 +296,7 @@ def test_dst_warning_when_paris_springs_forward_for_a_tokyo_slot(db):
     series = SeriesFactory()
     SlotFactory(series=series, weekday=2, local_time=datetime.time(9), zone="Asia/Tokyo")
 
-    warnings = services.dst_warnings(series=series, now=utc(2026, 3, 1))
+    warnings = dst.dst_warnings(series=series, now=utc(2026, 3, 1))
 
     assert [(w.company, w.before, w.after) for w in warnings] == [
         ("Orange", "Wed 01:00", "Wed 02:00")
@@ -312,7 +313,7 @@ def test_dst_warning_for_slot_zone_change_seen_elsewhere(db):
     series = SeriesFactory()
     SlotFactory(series=series, weekday=1, local_time=datetime.time(16), zone="Europe/Paris")
 
-    warnings = services.dst_warnings(series=series, now=utc(2026, 10, 1))
+    warnings = dst.dst_warnings(series=series, now=utc(2026, 10, 1))
 
     assert [(w.company, w.before, w.after) for w in warnings] == [("NTT", "Tue 23:00", "Wed 00:00")]
 
@@ -323,7 +324,7 @@ def test_no_dst_warning_without_a_change_ahead(db):
     series = SeriesFactory()
     SlotFactory(series=series, zone="Asia/Tokyo")
 
-    assert services.dst_warnings(series=series, now=utc(2026, 3, 1)) == []
+    assert dst.dst_warnings(series=series, now=utc(2026, 3, 1)) == []
 
 
 def test_note_fields_match_meeting_fields():
@@ -373,12 +374,12 @@ def test_portal_agenda_edit_keeps_what_a_coordinator_saved_meanwhile(rotating):
     meeting = MeetingFactory(series=rotating, agenda="- Budget\n")
     stale = Meeting.objects.get(pk=meeting.pk)  # read before the coordinator's save
     cora = PersonFactory(full_name="Cora")
-    services.save_note(
+    notes.save_note(
         meeting=meeting, field="agenda", text="- Budget\n- Roadmap\n", author=cora,
         base_revision_id=None,
     )  # fmt: skip
 
-    services.edit_agenda(meeting=stale, change=lambda agenda: agenda + "- Welcome\n", author=None)
+    notes.edit_agenda(meeting=stale, change=lambda agenda: agenda + "- Welcome\n", author=None)
 
     meeting.refresh_from_db()
     assert meeting.agenda == "- Budget\n- Roadmap\n- Welcome\n"

@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import services, views
+from meetings import attendance, dst, notes, planner, scheduling
 from meetings.models import Attachment, Meeting
 from meetings.rotation import Slot, iter_dst_changes
+from meetings.views import public
 from members.permissions import compute_access
 from tests.factories import CompanyFactory, MeetingFactory, SeriesFactory, SlotFactory
 
@@ -241,15 +242,15 @@ def busy_meetings(meetings, public_series, coordinator):
     slot, so that every part of the pages that shows a time has one to show."""
     CompanyFactory(name="NTT", hq_timezone="Asia/Tokyo")
     SlotFactory(series=public_series, weekday=3, local_time=datetime.time(21), zone="Asia/Tokyo")
-    services.extend_series(series=public_series)
+    scheduling.extend_series(series=public_series)
     meeting = meetings["upcoming"]
-    first = services.save_note(
+    first = notes.save_note(
         meeting=meeting, field="notes", text="a", author=coordinator, base_revision_id=None
     )
-    services.save_note(
+    notes.save_note(
         meeting=meeting, field="notes", text="a\nb", author=coordinator, base_revision_id=first.pk
     )
-    services.record_attendance(
+    attendance.record_attendance(
         meeting=meetings["past"], people=[coordinator], guests=[], recorded_by=coordinator
     )
     return meetings
@@ -539,11 +540,11 @@ def test_write_notes_publish_and_public_sees_them(client, coordinator, meetings)
 def test_concurrent_note_edit_keeps_both_texts(client, coordinator, chair, with_mfa, meetings):
     meeting = meetings["upcoming"]
     url = reverse("meetings:text-edit", args=[meeting.pk, "agenda"])
-    services.save_note(
+    notes.save_note(
         meeting=meeting, field="agenda", text="v1", author=coordinator, base_revision_id=None
     )
     base = meeting.revisions.get().pk
-    services.save_note(
+    notes.save_note(
         meeting=meeting, field="agenda", text="v2 by chair", author=chair, base_revision_id=base
     )
     client.force_login(coordinator)
@@ -561,10 +562,10 @@ def test_concurrent_note_edit_keeps_both_texts(client, coordinator, chair, with_
 @pytest.mark.django_db
 def test_history_and_diff(client, coordinator, meetings):
     meeting = meetings["upcoming"]
-    first = services.save_note(
+    first = notes.save_note(
         meeting=meeting, field="notes", text="a\nb", author=coordinator, base_revision_id=None
     )
-    second = services.save_note(
+    second = notes.save_note(
         meeting=meeting, field="notes", text="a\nc", author=coordinator, base_revision_id=first.pk
     )
     client.force_login(coordinator)
@@ -691,7 +692,7 @@ def test_board_attachment_hidden_from_others_and_served_safely(
 
 @pytest.mark.django_db
 def test_participation_page_and_csv(client, coordinator, meetings):
-    services.record_attendance(
+    attendance.record_attendance(
         meeting=meetings["past"], people=[coordinator], guests=[], recorded_by=coordinator
     )
     client.force_login(coordinator)
@@ -732,7 +733,7 @@ def tokyo_mornings(company, other_company):
         name="Tokyo Mornings", slug="tokyo-mornings", anchor=datetime.date(2026, 3, 2), interval=1
     )
     SlotFactory(series=series, weekday=2, local_time=datetime.time(9), zone="Asia/Tokyo")
-    services.extend_series(series=series, now=MARCH_1)
+    scheduling.extend_series(series=series, now=MARCH_1)
     return series
 
 
@@ -742,7 +743,7 @@ MARCH_1 = datetime.datetime(2026, 3, 1, tzinfo=UTC)
 def series_page_as_of(rf, series, person, now):
     request = rf.get(series.get_absolute_url())
     request.user = person
-    context = views.series_page(series, access=compute_access(person), now=now)
+    context = public.series_page(series, access=compute_access(person), now=now)
     return context, render_to_string("meetings/series_detail.html", context, request=request)
 
 
@@ -835,17 +836,17 @@ def test_planner_answer_is_cached_under_slots_zones_and_k(tokyo_mornings):
         "duration": datetime.timedelta(hours=1),
         "reference": datetime.date(2026, 3, 1),
     }
-    first = services.planner_comparison(**asked)
-    key = services.planner_cache_key(**asked)
+    first = planner.planner_comparison(**asked)
+    key = planner.planner_cache_key(**asked)
     cache_entry = cache.get(key)
     cache.set(key, {"current_plan": "kept", "suggested_plan": "kept"})
 
-    again = services.planner_comparison(**asked)
-    other_zones = services.planner_cache_key(**{**asked, "zones": ["Asia/Tokyo"]})
-    other_slots = services.planner_cache_key(
+    again = planner.planner_comparison(**asked)
+    other_zones = planner.planner_cache_key(**{**asked, "zones": ["Asia/Tokyo"]})
+    other_slots = planner.planner_cache_key(
         **{**asked, "slots": [Slot(2, datetime.time(10), "Asia/Tokyo")]}
     )
-    two_slots = services.planner_cache_key(**{**asked, "slots": slots * 2})
+    two_slots = planner.planner_cache_key(**{**asked, "slots": slots * 2})
 
     assert cache_entry == {
         "current_plan": first["current_plan"],
@@ -853,14 +854,14 @@ def test_planner_answer_is_cached_under_slots_zones_and_k(tokyo_mornings):
     }
     assert (again["current_plan"], again["suggested_plan"]) == ("kept", "kept")
     assert len({key, other_zones, other_slots, two_slots}) == 4
-    assert services.PLANNER_CACHE_SECONDS == 3600
+    assert planner.PLANNER_CACHE_SECONDS == 3600
 
 
 @pytest.mark.django_db
 def test_planner_suggests_nothing_beyond_its_cap_of_slots(tokyo_mornings):
     slots = [Slot(2, datetime.time(hour), "Asia/Tokyo") for hour in range(9, 14)]
 
-    answer = services.planner_comparison(
+    answer = planner.planner_comparison(
         slots=slots,
         zones=["Asia/Tokyo", "Europe/Paris"],
         duration=datetime.timedelta(hours=1),
@@ -915,10 +916,8 @@ def board_slot_in_paris(board_series, other_company):
 def test_dashboard_dst_warnings_of_board_series_for_chairs_only(
     client, coordinator, chair, with_mfa, board_slot_in_paris
 ):
-    coordinating = services.dst_warnings_for_series_visible_to(
-        compute_access(coordinator), now=MARCH_1
-    )
-    chairing = services.dst_warnings_for_series_visible_to(compute_access(chair), now=MARCH_1)
+    coordinating = dst.dst_warnings_for_series_visible_to(compute_access(coordinator), now=MARCH_1)
+    chairing = dst.dst_warnings_for_series_visible_to(compute_access(chair), now=MARCH_1)
     client.force_login(coordinator)
     coordinator_page = client.get(reverse("portal:dashboard")).content.decode()
     client.force_login(with_mfa(chair))
@@ -929,7 +928,7 @@ def test_dashboard_dst_warnings_of_board_series_for_chairs_only(
         ("board", [("NTT", "Thu 18:00", "Thu 17:00")])
     ]
     # Today's warnings, if any change is near: the board series is in the chair's only.
-    shown_today = bool(services.dst_warnings(series=board_slot_in_paris))
+    shown_today = bool(dst.dst_warnings(series=board_slot_in_paris))
     assert board_slot_in_paris.get_absolute_url() not in coordinator_page
     assert (board_slot_in_paris.get_absolute_url() in chair_page) is shown_today
 
@@ -940,7 +939,7 @@ def test_board_meeting_text_history_per_role(
     client, meetings, chair, who, expected, request, with_mfa
 ):
     board = meetings["board"]
-    services.save_note(
+    notes.save_note(
         meeting=board, field="notes", text="Budget", author=chair, base_revision_id=None
     )
     login_as(client, who, request, with_mfa)
@@ -956,7 +955,9 @@ def test_board_meeting_attendance_csv_per_role(
     client, meetings, executive, who, expected, request, with_mfa
 ):
     board = meetings["board"]
-    services.record_attendance(meeting=board, people=[executive], guests=[], recorded_by=executive)
+    attendance.record_attendance(
+        meeting=board, people=[executive], guests=[], recorded_by=executive
+    )
     login_as(client, who, request, with_mfa)
 
     response = client.get(reverse("meetings:attendance-csv", args=[board.pk]))
@@ -972,7 +973,7 @@ def test_attendance_hidden_from_anonymous_visitors(
     client, meetings, coordinator, who, sees, request, with_mfa
 ):
     past = meetings["past"]
-    services.record_attendance(
+    attendance.record_attendance(
         meeting=past,
         people=[coordinator],
         guests=[("Gina Guest", "Orange")],

@@ -27,9 +27,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import services
-from meetings import yaml2ical as importer
+from meetings import scheduling
 from meetings.models import Meeting, Series, Slot
+from meetings.yaml2ical import exporting, importing, parse
 from tests.factories import SeriesFactory, SlotFactory
 
 with warnings.catch_warnings():
@@ -128,7 +128,7 @@ def compare_with_yaml2ical(path, now, client=None):
     must hold exactly the occurrences of yaml2ical's .ics over the next 52 weeks."""
     expected = ics_occurrences(yaml2ical_ics(path.read_text(), today=now.date()), now, now + WINDOW)
 
-    report = importer.import_files(paths=[path], now=now)
+    report = importing.import_files(paths=[path], now=now)
 
     assert report.errors == {}
     slugs = report.series[path.name]
@@ -215,7 +215,7 @@ def test_import_without_start_date_matches_yaml2ical_run_today():
     now = timezone.now()
     expected = ics_occurrences(yaml2ical_ics(path.read_text()), now, now + WINDOW)
 
-    report = importer.import_files(paths=[path], now=now)
+    report = importing.import_files(paths=[path], now=now)
 
     assert portal_occurrences(report.series[path.name], now, now + WINDOW) == expected
 
@@ -225,7 +225,7 @@ def test_import_without_start_date_matches_yaml2ical_run_today():
 
 @pytest.mark.django_db
 def test_import_cases_groups_alternating_schedules_into_rotations():
-    report = importer.import_directory(directory=CASES_DIR, now=NOW)
+    report = importing.import_directory(directory=CASES_DIR, now=NOW)
 
     series = {s.slug: shape(s) for s in Series.objects.prefetch_related("slots")}
     assert report.errors == {}
@@ -285,7 +285,7 @@ def test_import_cases_groups_alternating_schedules_into_rotations():
 def test_import_real_files_rotate_nova_and_keep_lcoo_parallel():
     require_real_data()
 
-    importer.import_directory(directory=REAL_DIR, now=NOW)
+    importing.import_directory(directory=REAL_DIR, now=NOW)
 
     nova = Series.objects.get(slug="yaml2ical-nova--1-2")
     lcoo = Series.objects.filter(slug__startswith="yaml2ical-lcoo--").order_by("slug")
@@ -310,7 +310,7 @@ def test_import_two_slots_same_day_get_distinct_uids_where_yaml2ical_repeats_one
     path = REAL_DIR / "lcoo-team-meeting.yaml"
     calendar = yaml2ical_ics(path.read_text(), today=NOW.date())
 
-    importer.import_files(paths=[path], now=NOW)
+    importing.import_files(paths=[path], now=NOW)
 
     same_day = Meeting.objects.filter(starts_at__date=datetime.date(2026, 9, 10))
     read_whole = recurring_ical_events.of(calendar).between(NOW, utc(2026, 9, 11))
@@ -348,7 +348,7 @@ MONTHLY_FREQUENCIES = sorted(
 
 
 def test_import_knows_every_frequency_of_yaml2ical():
-    assert set(importer.FREQUENCIES) == set(RECURRENCES)
+    assert set(parse.FREQUENCIES) == set(RECURRENCES)
     assert len(WEEKLY_FREQUENCIES) == 8
     assert len(MONTHLY_FREQUENCIES) == 20
 
@@ -392,7 +392,7 @@ def test_import_starting_in_iso_week_53_feeds_the_occurrences_of_yaml2ical_ics(
     now = day - datetime.timedelta(days=3)
     expected = ics_occurrences(yaml2ical_ics(path.read_text()), now, now + WINDOW)
 
-    report = importer.import_files(paths=[path], now=now)
+    report = importing.import_files(paths=[path], now=now)
 
     slugs = report.series["interop.yaml"]
     assert report.errors == {}
@@ -420,7 +420,7 @@ def test_import_biweekly_even_from_week_53_starts_one_week_later_like_yaml2ical(
     )
     calendar = yaml2ical_ics(path.read_text())
 
-    importer.import_files(paths=[path], now=utc(2026, 12, 1))
+    importing.import_files(paths=[path], now=utc(2026, 12, 1))
 
     [vevent] = calendar.walk("VEVENT")
     series = Series.objects.get()
@@ -439,9 +439,9 @@ def test_import_without_start_date_run_in_week_53_keeps_its_anchor_next_time(tmp
     expected, _ = ics_occurrences(
         yaml2ical_ics(path.read_text(), today=first_run.date()), first_run, first_run + WINDOW
     )
-    importer.import_files(paths=[path], now=first_run)
+    importing.import_files(paths=[path], now=first_run)
 
-    importer.import_files(paths=[path], now=later)
+    importing.import_files(paths=[path], now=later)
 
     series = Series.objects.get()
     coming = series.meetings.filter(starts_at__gte=later, status="scheduled")
@@ -485,7 +485,7 @@ def test_import_every_monthly_frequency_feeds_the_occurrences_of_yaml2ical_ics(
     )
     expected = ics_occurrences(yaml2ical_ics(path.read_text()), NOW, NOW + WINDOW)
 
-    report = importer.import_files(paths=[path], now=NOW)
+    report = importing.import_files(paths=[path], now=NOW)
 
     slugs = report.series["interop.yaml"]
     assert report.errors == {}
@@ -508,7 +508,7 @@ def test_import_across_53_week_year_keeps_ics_dates_and_warns(tmp_path):
         yaml2ical_ics(path.read_text(), today=now.date()), now, now + WINDOW
     )
 
-    report = importer.import_files(paths=[path], now=now)
+    report = importing.import_files(paths=[path], now=now)
 
     starts = list(Meeting.objects.values_list("starts_at", flat=True)[:3])
     assert starts == [utc(2026, 12, 7, 16), utc(2026, 12, 21, 16), utc(2027, 1, 4, 16)]
@@ -531,7 +531,7 @@ def test_import_within_52_week_years_has_no_parity_warning(tmp_path):
         "frequency: biweekly-odd, start_date: 20270104}\n",
     )
 
-    report = importer.import_files(paths=[path], now=utc(2027, 1, 4))
+    report = importing.import_files(paths=[path], now=utc(2027, 1, 4))
 
     assert report.warnings == []
 
@@ -540,7 +540,7 @@ def test_import_within_52_week_years_has_no_parity_warning(tmp_path):
 def test_import_real_files_warn_for_every_biweekly_and_quadweekly_series():
     require_real_data()
 
-    report = importer.import_directory(directory=REAL_DIR, now=NOW)
+    report = importing.import_directory(directory=REAL_DIR, now=NOW)
 
     warned = sorted({warning.split(" ", 1)[0] for warning in report.warnings})
     assert warned == [
@@ -567,13 +567,13 @@ def test_import_real_files_warn_for_every_biweekly_and_quadweekly_series():
 @pytest.mark.django_db
 def test_import_without_start_date_keeps_first_anchor_after_53_week_year():
     path = CASES_DIR / "no-start-date.yaml"
-    importer.import_files(paths=[path], now=NOW)
+    importing.import_files(paths=[path], now=NOW)
     later = utc(2027, 1, 5)
     yaml2ical_later, _ = ics_occurrences(
         yaml2ical_ics(path.read_text(), today=later.date()), later, later + WINDOW
     )
 
-    report = importer.import_files(paths=[path], now=later)
+    report = importing.import_files(paths=[path], now=later)
 
     series = Series.objects.get()
     coming = list(
@@ -601,10 +601,10 @@ def row_counts():
 @pytest.mark.django_db
 def test_import_twice_creates_no_new_rows():
     paths = CASE_FILES + REAL_FILES
-    importer.import_files(paths=paths, now=NOW)
+    importing.import_files(paths=paths, now=NOW)
     before, first = row_counts(), snapshot()
 
-    report = importer.import_files(paths=paths, now=NOW)
+    report = importing.import_files(paths=paths, now=NOW)
 
     assert report.errors == {}
     assert row_counts() == before
@@ -632,7 +632,7 @@ def test_import_bad_files_are_reported_and_the_others_imported(tmp_path):
         ),
     )
 
-    report = importer.import_directory(directory=tmp_path, now=NOW)
+    report = importing.import_directory(directory=tmp_path, now=NOW)
 
     assert set(report.errors) == {
         "broken.yaml",
@@ -677,11 +677,11 @@ def test_import_command_exits_non_zero_after_importing_the_good_files(tmp_path):
 @pytest.mark.django_db
 def test_import_removed_schedule_deactivates_its_series(tmp_path):
     path = shutil.copy(CASES_DIR / "parallel.yaml", tmp_path / "parallel.yaml")
-    importer.import_files(paths=[path], now=NOW)
+    importing.import_files(paths=[path], now=NOW)
     text = path.read_text()
     path.write_text(text[: text.index("  - time: '1400'")] + text[text.index("chair:") :])
 
-    report = importer.import_files(paths=[path], now=NOW)
+    report = importing.import_files(paths=[path], now=NOW)
 
     second = Series.objects.get(slug="yaml2ical-case-parallel--2")
     assert second.is_active is False
@@ -695,7 +695,7 @@ def test_import_removed_schedule_deactivates_its_series(tmp_path):
 @pytest.mark.django_db
 def test_import_combines_alternating_schedules_once_the_later_one_started():
     path = CASES_DIR / "alternating-later.yaml"
-    importer.import_files(paths=[path], now=NOW)
+    importing.import_files(paths=[path], now=NOW)
 
     compare_with_yaml2ical(path, utc(2026, 11, 6))
 
@@ -719,7 +719,7 @@ def test_import_combines_alternating_schedules_once_the_later_one_started():
 @pytest.mark.django_db
 def test_import_reschedules_a_meeting_whose_skip_date_was_removed(tmp_path):
     path = shutil.copy(CASES_DIR / "skip-dates.yaml", tmp_path / "skip-dates.yaml")
-    importer.import_files(paths=[path], now=NOW)
+    importing.import_files(paths=[path], now=NOW)
     text = path.read_text()
     path.write_text(text.replace("      - skip_date: 20270426\n        reason: Summit\n", ""))
 
@@ -734,9 +734,9 @@ def test_import_reschedules_a_meeting_whose_skip_date_was_removed(tmp_path):
 
 @pytest.mark.django_db
 def test_export_alternating_series_writes_two_utc_schedules(tmp_path):
-    importer.import_files(paths=[CASES_DIR / "alternating.yaml"], now=NOW)
+    importing.import_files(paths=[CASES_DIR / "alternating.yaml"], now=NOW)
 
-    report = importer.export_directory(directory=tmp_path, now=NOW)
+    report = exporting.export_directory(directory=tmp_path, now=NOW)
 
     assert report.written == [tmp_path / "yaml2ical-case-alternating--1-2.yaml"]
     assert report.written[0].read_text() == (
@@ -763,18 +763,18 @@ def test_export_alternating_series_writes_two_utc_schedules(tmp_path):
 
 @pytest.mark.django_db
 def test_export_round_trip_reproduces_every_occurrence(tmp_path):
-    importer.import_files(paths=CASE_FILES + REAL_FILES, now=NOW)
+    importing.import_files(paths=CASE_FILES + REAL_FILES, now=NOW)
     tokyo = SeriesFactory(name="Tokyo Office Hours", slug="tokyo", anchor=datetime.date(2026, 1, 5))
     SlotFactory(series=tokyo, weekday=2, local_time=datetime.time(8), zone="Asia/Tokyo")
-    services.extend_series(series=tokyo, now=NOW)
+    scheduling.extend_series(series=tokyo, now=NOW)
     before = snapshot()
     folder = tmp_path / "export"
 
-    report = importer.export_directory(directory=folder, now=NOW)
+    report = exporting.export_directory(directory=folder, now=NOW)
     loaded = yaml2ical_meeting.load_meetings(str(folder))
     yaml2ical_meeting.check_for_meeting_conflicts(loaded)  # raises on a conflict
     Series.objects.all().delete()
-    reimport = importer.import_directory(directory=folder, now=NOW)
+    reimport = importing.import_directory(directory=folder, now=NOW)
 
     assert report.skipped == {}
     assert len(loaded) == len(report.written) == len(before[0])

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from joining import services as joining
-from meetings import services
+from meetings import notes
 from meetings.models import Attachment, Attendance, CalendarToken
 from members.models import Company, Role
 from tests.factories import (
@@ -74,7 +74,7 @@ def world(company, other_company, settings, tmp_path, with_mfa) -> dict[str, str
     meeting.presenters.add(private_person)
     Attendance.objects.create(meeting=meeting, person=private_person, company=company)
     Attendance.objects.create(meeting=board_meeting, person=public_person, company=company)
-    services.save_note(
+    notes.save_note(
         meeting=meeting, field="agenda", text="Agenda v2", author=public_person,
         base_revision_id=None,
     )  # fmt: skip

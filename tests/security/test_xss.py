@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from agreements import services as agreement_services
 from joining import services as joining
-from meetings import announcements, services
+from meetings import announcements, notes, scheduling, sending
 from meetings.models import Attachment, Attendance
 from members.models import Role
 from tests.factories import (
@@ -120,8 +120,8 @@ def fill_meetings(payload: str, objects: dict, *, chair, coordinator) -> dict:
     cancelled = MeetingFactory(
         series=series, slot=slot, starts_at=now + 2 * day, ends_at=now + 2 * day + day * 0.05
     )
-    services.cancel_meeting(meeting=cancelled, reason=payload[:300])
-    services.save_note(meeting=meeting, field="agenda", text=payload + " v2", author=coordinator,
+    scheduling.cancel_meeting(meeting=cancelled, reason=payload[:300])
+    notes.save_note(meeting=meeting, field="agenda", text=payload + " v2", author=coordinator,
                        base_revision_id=None)  # fmt: skip
     Attendance.objects.create(
         meeting=meeting, guest_name=payload[:200], guest_company=payload[:200]
@@ -300,7 +300,7 @@ def test_payload_is_inert_in_pages_admin_feeds_and_mail(
     assert html.unescape(summaries[0]) == objects["agreement"].summary
 
     announcements.decide_due()
-    announcements.deliver_pending()
+    sending.deliver_pending()
     subjects = set()
     for received in mail_server.recorder.received:
         message = received.message

@@ -4,9 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from meetings import yaml2ical
-
-from .import_yaml2ical import parse_at
+from lcoo.commandline import add_at_option, parse_at
+from meetings.yaml2ical.exporting import export_directory
 
 
 class Command(BaseCommand):
@@ -18,13 +17,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory", help="The folder to write to (created if missing).")
-        parser.add_argument(
-            "--at",
-            help="Act as if it were this instant (ISO 8601 with a zone, e.g. 2026-09-01T00:00Z).",
-        )
+        add_at_option(parser)
 
     def handle(self, *args, directory, at=None, **options):
-        report = yaml2ical.export_directory(directory=Path(directory), now=parse_at(at))
+        report = export_directory(directory=Path(directory), now=parse_at(at))
         for path in report.written:
             self.stdout.write(f"Wrote {path}")
         for slug, reason in report.skipped.items():

@@ -1,23 +1,11 @@
 """Import OpenStack irc-meetings YAML files (yaml2ical's format) as public series."""
 
-import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from meetings import yaml2ical
-
-
-def parse_at(value: str | None) -> datetime.datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(value)
-    except ValueError as error:
-        raise CommandError(f"--at: {error}") from error
-    if moment.tzinfo is None:
-        raise CommandError("--at needs a zone, such as Z or +09:00.")
-    return moment
+from lcoo.commandline import add_at_option, parse_at
+from meetings.yaml2ical.importing import import_directory
 
 
 class Command(BaseCommand):
@@ -28,16 +16,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory", help="A folder of irc-meetings .yaml files.")
-        parser.add_argument(
-            "--at",
-            help="Act as if it were this instant (ISO 8601 with a zone, e.g. 2026-09-01T00:00Z).",
-        )
+        add_at_option(parser)
 
     def handle(self, *args, directory, at=None, **options):
         folder = Path(directory)
         if not folder.is_dir():
             raise CommandError(f"{directory} is not a folder.")
-        report = yaml2ical.import_directory(directory=folder, now=parse_at(at))
+        report = import_directory(directory=folder, now=parse_at(at))
         for name, slugs in report.series.items():
             self.stdout.write(f"{name}: {', '.join(slugs)}")
         for warning in report.warnings:

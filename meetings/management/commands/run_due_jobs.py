@@ -3,15 +3,16 @@
 For cron users (no Celery beat), for catching up after an outage (--at), and for tests.
 """
 
-import datetime
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Q
 
 from lcoo import transport
-from meetings import announcements, services
+from lcoo.commandline import add_at_option, parse_at
+from lcoo.models import Mail
+from meetings.announcements import decide_due
 from meetings.models import Delivery
+from meetings.scheduling import extend_all_series
+from meetings.sending import DeliverResult, deliver_pending
 
 
 class _DryRun(Exception):
@@ -22,9 +23,9 @@ class Command(BaseCommand):
     help = "Extend every series' rotation, then decide and send the announcements due now."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--at",
-            help="Act as if it were this instant (ISO 8601 with a zone): all due by then goes out.",
+        add_at_option(
+            parser,
+            "Act as if it were this instant (ISO 8601 with a zone): all due by then goes out.",
         )
         parser.add_argument(
             "--dry-run",
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, at=None, dry_run=False, **options):
-        now = self._parse(at)
+        now = parse_at(at)
         if dry_run:
             try:
                 with transaction.atomic():
@@ -43,26 +44,13 @@ class Command(BaseCommand):
                 return
         self._run(now, send=True)
 
-    def _parse(self, at: str | None) -> datetime.datetime | None:
-        if not at:
-            return None
-        try:
-            now = datetime.datetime.fromisoformat(at)
-        except ValueError as error:
-            raise CommandError(f"--at: {error}") from error
-        if now.tzinfo is None:
-            raise CommandError("--at needs a zone, such as Z or +09:00.")
-        return now
-
     def _run(self, now, *, send: bool) -> None:
-        extended = services.extend_all_series(now=now)
+        extended = extend_all_series(now=now)
         created = sum(r.created for r in extended.values())
-        decided = announcements.decide_due(now)
+        decided = decide_due(now)
         if not send:
             due = (
-                Delivery.objects.filter(
-                    Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING)
-                )
+                Delivery.objects.pending()
                 .select_related("meeting__series")
                 .order_by("meeting__starts_at", "kind", "recipient")
             )
@@ -71,30 +59,25 @@ class Command(BaseCommand):
                     f"{row.kind} {row.meeting.starts_at:%Y-%m-%dT%H:%MZ} "
                     f"{row.meeting.series.slug} meeting {row.meeting.pk} -> {row.recipient}"
                 )
+            mail = Mail.objects.filter(status__in=[Mail.Status.PENDING, Mail.Status.SENDING])
+            for row in mail:
+                self.stdout.write(f"mail {row.reason} -> {row.recipient}")
             self.stdout.write(
-                f"dry run: {created} meetings would be created, {due.count()} messages would go out"
+                f"dry run: {created} meetings would be created, "
+                f"{due.count() + mail.count()} messages would go out"
             )
             return
-        total = announcements.DeliverResult()
-        while True:
-            result = announcements.deliver_pending(now=now)
-            total.sent += result.sent
-            total.retried += result.retried
-            total.failed += result.failed
-            total.superseded += result.superseded
-            # Rows retried are not due again before their backoff; stop when a batch
-            # brought nothing but retries (the mail server is away).
-            if result.claimed == 0 or result.sent + result.failed == 0:
-                break
-        # The outbox (join workflow, roles, accounts): every pending row, backoff or not,
-        # since an operator runs this to catch up once the mail server is back.
-        while True:
-            result = transport.deliver_pending_mail(now=now, due_only=False)
-            total.sent += result.sent
-            total.retried += result.retried
-            total.failed += result.failed
-            if result.claimed == 0 or result.sent + result.failed == 0:
-                break
+        total = DeliverResult()
+        # Every pending row, in its backoff or not: an operator runs this to catch up
+        # once the mail server is back. Stop a kind when a batch brought nothing but
+        # retries (the mail server is away).
+        senders = (deliver_pending, transport.deliver_pending_mail)
+        for send in senders:
+            while True:
+                result = send(now=now, due_only=False)
+                total.add(result)
+                if result.claimed == 0 or result.sent + result.failed == 0:
+                    break
         self.stdout.write(
             f"{created} meetings created; {decided} messages decided; {total.sent} sent, "
             f"{total.retried} to retry, {total.failed} failed, {total.superseded} superseded"

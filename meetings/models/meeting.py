@@ -1,184 +1,22 @@
-"""Meeting series with rotating slots, their meetings, attendance, notes and attachments."""
+"""Meetings: their guarded changes, attendance, notes with their history,
+attachments, invitations, and the secret of a person's calendar feed."""
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import Company, SubTeam, TimeZoneField
+from members.models import Company
 
-from . import rotation
-
-
-class Audience(models.TextChoices):
-    PUBLIC = "public", "Open to all"
-    BOARD = "board", "Executive representatives and chairs"
-
-
-class SeriesQuerySet(models.QuerySet):
-    def active(self) -> SeriesQuerySet:
-        return self.filter(is_active=True)
-
-    def visible_to(self, access) -> SeriesQuerySet:
-        return self if access.can_see_board else self.filter(audience=Audience.PUBLIC)
-
-
-class Series(models.Model):
-    class Kind(models.TextChoices):
-        FORUM = "forum", "Topical Forum"
-        GENERAL = "general", "General Meeting"
-        BOARD = "board", "Executive Board"
-        SUBTEAM = "subteam", "Sub-team meeting"
-
-    class Cadence(models.TextChoices):
-        WEEKLY = "weekly", "Every N weeks"
-        MONTHLY = "monthly", "Monthly on the Nth weekday"
-        EXPLICIT = "explicit", "On explicit dates"
-
-    #: The group's rules (DESIGN.md) as defaults:
-    #: cadence, interval, minutes, audience, days ahead the announcement goes out.
-    KIND_DEFAULTS = {
-        Kind.FORUM: (Cadence.MONTHLY, 1, 90, Audience.PUBLIC, 7),
-        Kind.GENERAL: (Cadence.WEEKLY, 2, 60, Audience.PUBLIC, 3),
-        Kind.BOARD: (Cadence.EXPLICIT, 1, 90, Audience.BOARD, 14),
-        Kind.SUBTEAM: (Cadence.WEEKLY, 1, 60, Audience.PUBLIC, 3),
-    }
-
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    sub_team = models.ForeignKey(
-        SubTeam, null=True, blank=True, on_delete=models.SET_NULL, related_name="series"
-    )
-    description = models.TextField(blank=True)
-    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.PUBLIC)
-    cadence = models.CharField(max_length=16, choices=Cadence.choices)
-    interval = models.PositiveSmallIntegerField(
-        default=1,
-        validators=[MinValueValidator(1), MaxValueValidator(52)],
-        help_text="Every how many weeks (or months) it meets.",
-    )
-    monthly_ordinal = models.SmallIntegerField(
-        default=1,
-        choices=[(1, "first"), (2, "second"), (3, "third"), (4, "fourth"), (-1, "last")],
-        help_text="For monthly series: which weekday of the month.",
-    )
-    anchor = models.DateField(
-        help_text="First meeting's week (or month): the rotation counts from here.",
-    )
-    duration_minutes = models.PositiveSmallIntegerField(
-        default=60, validators=[MinValueValidator(5), MaxValueValidator(24 * 60)]
-    )
-    conference_link = models.URLField(blank=True, max_length=500)
-    mailing_list = models.EmailField(
-        blank=True, help_text="Announcements go to this list too (e.g. the User Committee list)."
-    )
-    announce_days_ahead = models.PositiveSmallIntegerField(
-        default=3,
-        validators=[MaxValueValidator(60)],
-        help_text="How many days before each meeting its announcement goes out; 0: none.",
-    )
-    horizon_months = models.PositiveSmallIntegerField(
-        default=12, validators=[MinValueValidator(1), MaxValueValidator(36)]
-    )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = SeriesQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["kind", "name"]
-        verbose_name_plural = "series"
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("meetings:series-detail", kwargs={"slug": self.slug})
-
-    @classmethod
-    def defaults_for(cls, kind: str) -> dict:
-        cadence, interval, minutes, audience, announce = cls.KIND_DEFAULTS[cls.Kind(kind)]
-        return {
-            "cadence": cadence,
-            "interval": interval,
-            "duration_minutes": minutes,
-            "audience": audience,
-            "announce_days_ahead": announce,
-        }
-
-    @property
-    def duration(self) -> datetime.timedelta:
-        return datetime.timedelta(minutes=self.duration_minutes)
-
-    def rotation_slots(self) -> list[rotation.Slot]:
-        return [slot.as_rotation_slot() for slot in self.slots.all()]
-
-    def rotation_cadence(self) -> rotation.Cadence:
-        if self.cadence == self.Cadence.WEEKLY:
-            return rotation.EveryNWeeks(anchor=self.anchor, interval=self.interval)
-        if self.cadence == self.Cadence.MONTHLY:
-            return rotation.MonthlyNthWeekday(
-                anchor=self.anchor, ordinal=self.monthly_ordinal, interval=self.interval
-            )
-        return rotation.ExplicitDates(dates=tuple(d.date for d in self.dates.all()))
-
-    @property
-    def main_zone(self) -> str:
-        """The zone of its first slot: how the series is named in mails to a list."""
-        slots = self.slots.all()
-        return slots[0].zone if slots else "UTC"
-
-
-class Slot(models.Model):
-    """One slot of a series' rotation: a weekday and wall-clock time in an IANA zone."""
-
-    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="slots")
-    position = models.PositiveSmallIntegerField(default=0)
-    weekday = models.PositiveSmallIntegerField(
-        choices=[
-            (i, day)
-            for i, day in enumerate(
-                ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-            )
-        ]
-    )
-    local_time = models.TimeField()
-    zone = TimeZoneField()
-
-    class Meta:
-        ordering = ["series", "position", "pk"]
-
-    def __str__(self) -> str:
-        return str(self.as_rotation_slot())
-
-    def as_rotation_slot(self) -> rotation.Slot:
-        return rotation.Slot(weekday=self.weekday, time=self.local_time, zone=self.zone)
-
-
-class SeriesDate(models.Model):
-    """A date of a series that meets on explicit dates (a date in the slot's zone)."""
-
-    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="dates")
-    date = models.DateField()
-
-    class Meta:
-        ordering = ["date"]
-        constraints = [models.UniqueConstraint(fields=["series", "date"], name="series_date_once")]
-
-    def __str__(self) -> str:
-        return f"{self.series}: {self.date}"
+from .series import Audience, Series, Slot
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -309,6 +147,140 @@ class Meeting(models.Model):
     def slot_zone(self) -> str:
         return self.slot.zone if self.slot_id else "UTC"
 
+    # Guarded changes: pages, services, imports and the admin change a meeting's time,
+    # place, status and texts through these only. Each raises ValidationError when the
+    # change is not allowed, and saves what it changed unless `commit` is False (the
+    # caller then saves, as a form does).
+
+    def move(
+        self,
+        *,
+        starts_at: datetime.datetime,
+        ends_at: datetime.datetime,
+        slot: Slot | None = None,
+        conference_link: str | None = None,
+        by_hand: bool = True,
+        commit: bool = True,
+    ) -> bool:
+        """Give the meeting a new time, and a new slot or conference link if given.
+
+        Moved by hand, it is edited: the rotation leaves it alone from then on. The
+        rotation (`by_hand` False) moves only scheduled meetings nobody edited. Returns
+        whether anything changed.
+        """
+        if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+            raise ValidationError("The start time must carry a time zone.")
+        if ends_at <= starts_at:
+            raise ValidationError({"ends_at": "A meeting must end after it starts."})
+        if not by_hand and (self.edited or self.status != self.Status.SCHEDULED):
+            raise ValidationError(
+                "The rotation moves only scheduled meetings nobody changed by hand.",
+                code="invalid_transition",
+            )
+        moved = (starts_at, ends_at) != (self.starts_at, self.ends_at)
+        fields = ["starts_at", "ends_at"]
+        self.starts_at, self.ends_at = starts_at, ends_at
+        if slot is not None and slot.pk != self.slot_id:
+            moved = True
+            self.slot = slot
+            fields.append("slot")
+        relocated = conference_link is not None and conference_link != self.conference_link
+        if relocated:
+            self.conference_link = conference_link
+            fields.append("conference_link")
+        if not (moved or relocated):
+            return False
+        self._record_change(fields, edited=True if by_hand and moved else None, commit=commit)
+        return True
+
+    def relocate(self, *, commit: bool = True) -> None:
+        """The series' conference link changed, and this meeting uses it: it moved place."""
+        if self.conference_link:
+            raise ValidationError("This meeting has a conference link of its own.")
+        self._record_change([], commit=commit)
+
+    def cancel(self, *, reason: str, by_hand: bool = True, commit: bool = True) -> None:
+        """Call the meeting off. Cancelled by hand it is edited; the rotation (`by_hand`
+        False) cancels only meetings nobody changed by hand."""
+        if self.status != self.Status.SCHEDULED:
+            raise ValidationError(
+                f"A {self.get_status_display().lower()} meeting cannot be cancelled.",
+                code="invalid_transition",
+            )
+        if not by_hand and self.edited:
+            raise ValidationError(
+                "The rotation cancels only meetings nobody changed by hand.",
+                code="invalid_transition",
+            )
+        if not reason.strip():
+            raise ValidationError({"reason": "Say why the meeting is cancelled."})
+        self.status, self.cancel_reason = self.Status.CANCELLED, reason.strip()
+        fields = ["status", "cancel_reason"]
+        self._record_change(fields, edited=True if by_hand else None, commit=commit)
+
+    def restore(self, *, by_hand: bool = True, commit: bool = True) -> None:
+        """Schedule a cancelled meeting again. By hand it is edited, so the rotation
+        cannot cancel it again; `by_hand` False gives it back to the rotation."""
+        if self.status != self.Status.CANCELLED:
+            raise ValidationError(
+                "Only a cancelled meeting can be scheduled again.", code="invalid_transition"
+            )
+        self.status, self.cancel_reason = self.Status.SCHEDULED, ""
+        self._record_change(["status", "cancel_reason"], edited=by_hand, commit=commit)
+
+    def mark_held(self, *, now: datetime.datetime | None = None, commit: bool = True) -> None:
+        now = now or timezone.now()
+        if self.status != self.Status.SCHEDULED:
+            raise ValidationError(
+                "Only a scheduled meeting can be marked as held.", code="invalid_transition"
+            )
+        if self.starts_at > now:
+            raise ValidationError(
+                "A meeting cannot be held before it starts.", code="invalid_transition"
+            )
+        self.status = self.Status.HELD
+        self._record_change(["status"], news=False, commit=commit)
+
+    def edit_text(self, field: str, text: str, *, commit: bool = True) -> bool:
+        """Replace the agenda or notes; returns whether the text changed. An announced
+        meeting's new agenda is news: calendars and recipients hear of it."""
+        if field not in NoteRevision.Field.values:
+            raise ValidationError(f"Unknown text: {field}.")
+        if text == getattr(self, field):
+            return False
+        setattr(self, field, text)
+        news = field == NoteRevision.Field.AGENDA and self.deliveries.exists()
+        self._record_change([field], news=news, commit=commit)
+        return True
+
+    def publish_notes(self, *, commit: bool = True) -> None:
+        if not self.notes.strip():
+            raise ValidationError("There are no public notes to publish yet.")
+        self.notes_published = True
+        self._record_change(["notes_published"], news=False, commit=commit)
+
+    def unpublish_notes(self, *, commit: bool = True) -> None:
+        self.notes_published = False
+        self._record_change(["notes_published"], news=False, commit=commit)
+
+    def _record_change(
+        self, fields: list[str], *, news: bool = True, edited: bool | None = None, commit: bool
+    ) -> None:
+        """Where every guarded change lands. News (a change of time, place, status or an
+        announced agenda) grows the calendar SEQUENCE, so calendars take the new version
+        and an update goes to those told of the meeting. `edited` True marks a change by
+        hand, which the rotation never overwrites; False gives the meeting back to the
+        rotation; None leaves the mark as it is."""
+        fields = [*fields, "updated_at"]
+        if news:
+            self.revision += 1
+            fields.append("revision")
+        if edited is not None:
+            self.edited = edited
+            fields.append("edited")
+        if commit:
+            self.save(update_fields=fields)
+
 
 class Attendance(models.Model):
     """Who attended a meeting, for which company: a person, or a guest by name."""
@@ -423,88 +395,6 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar token of {self.person}"
-
-
-class DeliveryQuerySet(models.QuerySet):
-    def pending(self) -> DeliveryQuerySet:
-        return self.filter(status=Delivery.Status.PENDING)
-
-
-class Delivery(models.Model):
-    """One mail to one recipient: decided once, sent once.
-
-    Rows are created when the portal decides to send (unique per meeting, kind,
-    recipient and calendar sequence, so deciding twice creates nothing), then sent by
-    workers, which mark each row the moment the SMTP server accepted it.
-    """
-
-    class Kind(models.TextChoices):
-        ANNOUNCEMENT = "announcement", "Announcement"
-        REMINDER = "reminder", "Reminder"
-        UPDATE = "update", "Update"
-        CANCELLATION = "cancellation", "Cancellation"
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        #: Refused for good by the recipient's server (5xx); nothing else ends a row unsent.
-        FAILED = "failed", "Failed"
-        #: Never sent, and never will be: its meeting was cancelled or is over.
-        SUPERSEDED = "superseded", "Superseded"
-
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="deliveries")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    recipient = models.EmailField()
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="deliveries",
-    )
-    sequence = models.PositiveIntegerField()
-    #: A resend of a kind to a recipient gets a new round, so it is a new row.
-    round = models.PositiveSmallIntegerField(default=0)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    objects = DeliveryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["pk"]
-        verbose_name_plural = "deliveries"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["meeting", "kind", "recipient", "sequence", "round"],
-                name="delivery_once",
-            ),
-            # One reminder per person and meeting, whatever changed since: deciding
-            # reminders again (for people who opted in later) adds only the missing ones.
-            models.UniqueConstraint(
-                fields=["meeting", "recipient"],
-                condition=Q(kind="reminder", round=0),
-                name="delivery_one_reminder",
-            ),
-        ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} of {self.meeting} to {self.recipient}"
-
-    @property
-    def message_id(self) -> str:
-        """Deterministic: a copy sent twice is the same message to every mail client."""
-        host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-        suffix = f".r{self.round}" if self.round else ""
-        token = f"{self.meeting.uid}.{self.kind}.{self.sequence}{suffix}"
-        digest = hashlib.sha256(self.recipient.lower().encode()).hexdigest()[:16]
-        return f"<{token}.{digest}@{host or 'lcoo-portal'}>"
 
 
 class Invitation(models.Model):

@@ -1,0 +1,70 @@
+"""Who hears of a meeting: its series' audience, and those already told of it."""
+
+from __future__ import annotations
+
+import datetime
+
+from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef, QuerySet
+
+from members.models import Person, Role
+from members.permissions import compute_access_many
+
+from .models import Audience, Delivery, Meeting, Series
+
+
+def verified_people() -> QuerySet[Person]:
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True, primary=True)
+    return Person.objects.filter(Exists(verified), is_active=True)
+
+
+def audience_people(series: Series, on: datetime.date | None = None) -> QuerySet[Person]:
+    """People a series' announcements go to, besides its mailing list.
+
+    Board: executives and chairs. General Meetings: coordinators and chairs (they attend
+    them). Sub-team meetings: the sub-team. Topical Forums, open to all: everyone with a
+    verified account.
+    """
+    active = Role.objects.active(on)
+    people = verified_people()
+    if series.kind == Series.Kind.BOARD or series.audience == Audience.BOARD:
+        kinds = [Role.Kind.EXECUTIVE, Role.Kind.CHAIR]
+    elif series.kind == Series.Kind.GENERAL:
+        kinds = [Role.Kind.COORDINATOR, Role.Kind.CHAIR]
+    elif series.kind == Series.Kind.SUBTEAM and series.sub_team_id:
+        return people.filter(sub_teams=series.sub_team_id)
+    else:
+        return people
+    return people.filter(Exists(active.filter(person=OuterRef("pk"), kind__in=kinds)))
+
+
+def announcement_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
+    """(address, person id) of the series' mailing list (no person) and of its audience,
+    each address once."""
+    recipients: dict[str, int | None] = {}
+    if meeting.series.mailing_list:
+        recipients[meeting.series.mailing_list.lower()] = None
+    for pk, address in audience_people(meeting.series, meeting.starts_at.date()).values_list(
+        "pk", "email"
+    ):
+        recipients.setdefault(address.lower(), pk)
+    return list(recipients.items())
+
+
+def earlier_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
+    """Everyone who was told of the meeting and may still see it: they must hear of its
+    changes. Someone who has lost that right since (an executive representative who
+    stepped down, a closed account) hears nothing more of it: an update carries the
+    agenda."""
+    told = dict(
+        meeting.deliveries.filter(kind=Delivery.Kind.ANNOUNCEMENT, round=0).values_list(
+            "recipient", "person_id"
+        )
+    )
+    people = list(Person.objects.filter(pk__in={pk for pk in told.values() if pk}, is_active=True))
+    access = compute_access_many(people, meeting.starts_at.date())
+    return [
+        (address, pk)
+        for address, pk in told.items()
+        if pk is None or (pk in access and access[pk].can_see_meeting(meeting))
+    ]

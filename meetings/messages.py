@@ -1,0 +1,132 @@
+"""The mail about a meeting: subject, text, HTML and calendar, in the recipient's zone."""
+
+from __future__ import annotations
+
+import datetime
+import email.policy
+import zoneinfo
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from members.models import Company, Person
+from members.permissions import Access, compute_access, compute_access_many
+
+from .ical import build_calendar
+from .models import Delivery, Meeting
+
+LIST_ID = "LCOO meetings <meetings.lcoo-portal>"
+_TO_PLACEHOLDER = "recipient@placeholder.invalid"
+_ID_PLACEHOLDER = "<message-id@placeholder.invalid>"
+
+SUBJECTS = {
+    Delivery.Kind.ANNOUNCEMENT: "{title} — {when}",
+    Delivery.Kind.REMINDER: "Reminder: {title} — {when}",
+    Delivery.Kind.UPDATE: "Changed: {title} — {when}",
+    Delivery.Kind.CANCELLATION: "Cancelled: {title} — {when}",
+}
+
+
+class MessageRenderer:
+    """Builds messages, rendering each (meeting, kind, zone, link) variant only once."""
+
+    def __init__(self, rows: Iterable[Delivery] = ()) -> None:
+        self._companies = list(Company.objects.members().values_list("name", "hq_timezone"))
+        self._parts: dict[tuple, tuple[str, str, str, bytes]] = {}
+        self._raw: dict[tuple, bytes] = {}
+        self._access: dict[int, Access] = compute_access_many(
+            list({row.person.pk: row.person for row in rows if row.person}.values())
+        )
+
+    def _access_of(self, person: Person | None) -> Access | None:
+        if person is None:
+            return None
+        if person.pk not in self._access:
+            self._access[person.pk] = compute_access(person)
+        return self._access[person.pk]
+
+    def _variant(self, row: Delivery) -> tuple:
+        meeting = row.meeting
+        access = self._access_of(row.person)
+        zone = row.person.time_zone if row.person else meeting.series.main_zone
+        with_link = bool(access and access.can_see_conference_link(meeting))
+        key = (meeting.pk, meeting.revision, row.kind, zone, with_link)
+        if key not in self._parts:
+            self._parts[key] = self._render(meeting, row.kind, zone, with_link)
+        return key
+
+    def message(self, row: Delivery) -> EmailMultiAlternatives:
+        return self._build(self._variant(row), row.meeting, row.recipient, row.message_id)
+
+    def raw(self, row: Delivery) -> bytes:
+        """The message as sent. Each variant is built once; recipients differ only in
+        their To and Message-ID lines, filled into the built bytes."""
+        if not row.recipient.isascii():
+            return self.message(row).message(policy=email.policy.SMTP).as_bytes()
+        key = self._variant(row)
+        if key not in self._raw:
+            template = self._build(key, row.meeting, _TO_PLACEHOLDER, _ID_PLACEHOLDER)
+            self._raw[key] = template.message(policy=email.policy.SMTP).as_bytes()
+        return (
+            self._raw[key]
+            .replace(_TO_PLACEHOLDER.encode(), row.recipient.encode(), 1)
+            .replace(_ID_PLACEHOLDER.encode(), row.message_id.encode(), 1)
+        )
+
+    def _build(
+        self, key: tuple, meeting: Meeting, recipient: str, message_id: str
+    ) -> EmailMultiAlternatives:
+        kind = key[2]
+        subject, text, html, ics = self._parts[key]
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[recipient],
+            headers={
+                "Message-ID": message_id,
+                "List-Id": LIST_ID,
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(html, "text/html")
+        method = "CANCEL" if kind == Delivery.Kind.CANCELLATION else "PUBLISH"
+        message.attach(
+            f"meeting-{meeting.pk}.ics", ics, f"text/calendar; charset=utf-8; method={method}"
+        )
+        return message
+
+    def _render(
+        self, meeting: Meeting, kind: str, zone: str, with_link: bool
+    ) -> tuple[str, str, str, bytes]:
+        tz = zoneinfo.ZoneInfo(zone)
+        local = meeting.starts_at.astimezone(tz)
+        context = {
+            "meeting": meeting,
+            "kind": kind,
+            "kind_label": Delivery.Kind(kind).label,
+            "zone": zone,
+            "local_start": local,
+            "local_end": meeting.ends_at.astimezone(tz),
+            "company_times": [
+                (name, hq, meeting.starts_at.astimezone(zoneinfo.ZoneInfo(hq)))
+                for name, hq in self._companies
+            ],
+            "conference_link": meeting.effective_conference_link if with_link else "",
+            "page_url": settings.SITE_URL + meeting.get_absolute_url(),
+            "utc_start": meeting.starts_at.astimezone(datetime.UTC),
+        }
+        subject = SUBJECTS[kind].format(
+            title=meeting.title, when=local.strftime("%a %d %b %Y %H:%M ") + local.tzname()
+        )
+        text = render_to_string("meetings/mail/meeting.txt", context)
+        html = render_to_string("meetings/mail/meeting.html", context)
+        ics = build_calendar(
+            [meeting],
+            name=meeting.title,
+            include_location=lambda m: with_link,
+            method="CANCEL" if kind == Delivery.Kind.CANCELLATION else "PUBLISH",
+        )
+        return subject, text, html, ics

@@ -1,0 +1,36 @@
+"""Meeting series with rotating slots, their meetings, attendance, notes, attachments,
+invitations and mail. Django finds an app's models here: each module's are named below."""
+
+from .delivery import Delivery, DeliveryQuerySet
+from .meeting import (
+    Attachment,
+    Attendance,
+    CalendarToken,
+    Invitation,
+    Meeting,
+    MeetingQuerySet,
+    NoteRevision,
+    attachment_path,
+    new_calendar_token,
+)
+from .series import Audience, Series, SeriesDate, SeriesQuerySet, Slot, rotation_cadence
+
+__all__ = [
+    "Attachment",
+    "Attendance",
+    "Audience",
+    "CalendarToken",
+    "Delivery",
+    "DeliveryQuerySet",
+    "Invitation",
+    "Meeting",
+    "MeetingQuerySet",
+    "NoteRevision",
+    "Series",
+    "SeriesDate",
+    "SeriesQuerySet",
+    "Slot",
+    "attachment_path",
+    "new_calendar_token",
+    "rotation_cadence",
+]

@@ -1,0 +1,170 @@
+"""Workflows on series and meetings: the rotation's meetings, and coordinators' changes
+of a meeting's time, place and status."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from lcoo.pagecache import bump_data_version
+from members.models import Company, Person
+
+from . import rotation
+from .models import Meeting, Series
+
+CANCELLED_BY_SCHEDULE = "No longer in the series' schedule."
+
+
+def add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(
+        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
+    )
+
+
+@dataclass(frozen=True)
+class ExtendResult:
+    created: int = 0
+    moved: int = 0
+    cancelled: int = 0
+
+
+def planned_occurrences(
+    series: Series, start: datetime.datetime, end: datetime.datetime
+) -> list[rotation.Occurrence]:
+    slots = series.rotation_slots()
+    if not slots:
+        return []
+    return rotation.expand(series.rotation_cadence(), slots, start, end)
+
+
+@transaction.atomic
+def extend_series(*, series: Series, now: datetime.datetime | None = None) -> ExtendResult:
+    """Create the series' meetings over its rolling horizon. Safe to run again and again.
+
+    It never duplicates a meeting (one per rotation index, enforced by the database),
+    never touches a past meeting or one a coordinator edited, moves unedited future
+    meetings when the slots changed, and cancels unedited future meetings that the
+    schedule no longer has.
+    """
+    now = now or timezone.now()
+    series = Series.objects.select_for_update().get(pk=series.pk)
+    if not series.is_active:
+        return ExtendResult()
+    horizon = add_months(now, series.horizon_months)
+    slot_rows = list(series.slots.all())
+    planned = planned_occurrences(series, now, horizon)
+    existing = {
+        m.sequence_index: m
+        for m in series.meetings.filter(sequence_index__isnull=False, ends_at__gt=now)
+    }
+    # Rotation indexes already used by past meetings are history: never reuse them.
+    past_indexes = set(
+        series.meetings.filter(sequence_index__isnull=False, ends_at__lte=now).values_list(
+            "sequence_index", flat=True
+        )
+    )
+    moved, to_create = 0, []
+    planned_indexes = set()
+    for occ in planned:
+        planned_indexes.add(occ.index)
+        if occ.index in past_indexes:
+            continue
+        slot = slot_rows[occ.slot_index]
+        ends = occ.start + series.duration
+        meeting = existing.get(occ.index)
+        if meeting is None:
+            to_create.append(
+                Meeting(
+                    series=series,
+                    sequence_index=occ.index,
+                    slot=slot,
+                    starts_at=occ.start,
+                    ends_at=ends,
+                )
+            )
+        elif (
+            not meeting.edited
+            and meeting.status == Meeting.Status.SCHEDULED
+            and meeting.move(starts_at=occ.start, ends_at=ends, slot=slot, by_hand=False)
+        ):
+            moved += 1
+    Meeting.objects.bulk_create(to_create)
+    created = len(to_create)
+    if created:
+        bump_data_version()  # bulk_create sends no signal
+
+    cancelled = 0
+    for index, meeting in existing.items():
+        if (
+            index not in planned_indexes
+            and not meeting.edited
+            and meeting.status == Meeting.Status.SCHEDULED
+            and meeting.starts_at < horizon
+        ):
+            meeting.cancel(reason=CANCELLED_BY_SCHEDULE, by_hand=False)
+            cancelled += 1
+    return ExtendResult(created=created, moved=moved, cancelled=cancelled)
+
+
+@transaction.atomic
+def series_link_changed(*, series: Series, now: datetime.datetime | None = None) -> int:
+    """The series' conference link changed: its future meetings without a link of their
+    own moved place."""
+    now = now or timezone.now()
+    relocated = series.meetings.select_for_update().filter(ends_at__gt=now, conference_link="")
+    for meeting in relocated:
+        meeting.relocate()
+    return len(relocated)
+
+
+def extend_all_series(*, now: datetime.datetime | None = None) -> dict[str, ExtendResult]:
+    return {
+        series.slug: extend_series(series=series, now=now) for series in Series.objects.active()
+    }
+
+
+@transaction.atomic
+def update_meeting(
+    *,
+    meeting: Meeting,
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    topic: str,
+    conference_link: str,
+    presenters: list[Person] | None = None,
+    presenting_companies: list[Company] | None = None,
+) -> Meeting:
+    """A coordinator's edit of one meeting. A changed time marks it edited, so the
+    rotation leaves it alone; a changed time or place grows its calendar SEQUENCE."""
+    meeting.move(
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=duration_minutes),
+        conference_link=conference_link,
+        commit=False,
+    )
+    meeting.topic = topic
+    meeting.full_clean()
+    meeting.save()
+    if presenters is not None:
+        meeting.presenters.set(presenters)
+    if presenting_companies is not None:
+        meeting.presenting_companies.set(presenting_companies)
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting: Meeting, reason: str) -> Meeting:
+    meeting.cancel(reason=reason)
+    return meeting
+
+
+@transaction.atomic
+def mark_held(*, meeting: Meeting, now: datetime.datetime | None = None) -> Meeting:
+    meeting.mark_held(now=now)
+    return meeting
