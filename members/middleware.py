@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from urllib.parse import unquote, urlencode
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -72,6 +73,4 @@ class RequireMFAMiddleware:
 
 
 def _has_mfa(user) -> bool:
-    from allauth.mfa.utils import is_mfa_enabled
-
     return is_mfa_enabled(user)
