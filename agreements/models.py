@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from lcoo.models import optional_person
 from meetings.models import Audience, Meeting, Series
 from members.models import Company, today
 
@@ -99,13 +100,7 @@ class Agreement(models.Model):
         related_name="proposed_agreements",
         help_text="Empty for a proposal of the chairs on behalf of the whole group.",
     )
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="proposed_agreements",
-    )
+    proposed_by = optional_person(related_name="proposed_agreements")
     proposed_on = models.DateField(default=today)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED)
     decided_at = models.ForeignKey(
@@ -329,13 +324,7 @@ class ActionItem(models.Model):
         DROPPED = "dropped", "Dropped"
 
     title = models.CharField(max_length=300)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="action_items",
-    )
+    owner = optional_person(related_name="action_items")
     company = models.ForeignKey(
         Company, null=True, blank=True, on_delete=models.PROTECT, related_name="action_items"
     )
@@ -359,13 +348,7 @@ class ActionItem(models.Model):
         max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
     )
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    closed_by = optional_person()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -459,13 +442,7 @@ class ForumTopic(models.Model):
     proposed_by_company = models.ForeignKey(
         Company, on_delete=models.PROTECT, related_name="proposed_forum_topics"
     )
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    proposed_by = optional_person()
     interested_companies = models.ManyToManyField(
         Company, blank=True, related_name="forum_topic_interests"
     )

@@ -1,7 +1,8 @@
-"""The mail outbox: every message the portal sends is a row written in the same
+"""Model pieces every app shares: the link to a person that a row outlives, and the
+mail outbox, in which every message the portal sends is a row written in the same
 transaction as the change it tells of, and sent afterwards by the worker.
 
-This module imports no app of the portal: every app below it may write to the outbox.
+This module imports no app of the portal, so that every app may use it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,19 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models
 from django.utils import timezone
+
+
+def optional_person(related_name: str = "+", **options) -> models.ForeignKey:
+    """A link to a person's account that the row outlives: deleting the account empties
+    the link and keeps the row (who proposed, closed or received something)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+        **options,
+    )
 
 
 def message_id(token: str, recipient: str) -> str:
@@ -62,13 +76,7 @@ class Mail(OutboxRow):
     body = models.TextField()
     html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    person = optional_person()
 
     class Meta:
         ordering = ["pk"]

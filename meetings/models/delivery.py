@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from lcoo.models import OutboxRow, message_id
+from lcoo.models import OutboxRow, message_id, optional_person
 from lcoo.transport import sendable
 
 from .meeting import Meeting
@@ -55,13 +54,7 @@ class Delivery(OutboxRow):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="deliveries",
-    )
+    person = optional_person(related_name="deliveries")
     sequence = models.PositiveIntegerField()
     #: A resend of a kind to a recipient gets a new round, so it is a new row.
     round = models.PositiveSmallIntegerField(default=0)
