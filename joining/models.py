@@ -8,8 +8,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from lcoo.models import optional_person
 from meetings.models import Meeting
-from members.models import Company, Person, Role, TimeZoneField
+from members.models import Company, Role, TimeZoneField
 
 
 class JoinApplication(models.Model):
@@ -110,9 +111,7 @@ class ApplicationEvent(models.Model):
     )
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20, choices=JoinApplication.State.choices)
-    actor = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = optional_person()
     meeting = models.ForeignKey(
         Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -19,6 +19,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from lcoo.models import optional_person
+
 
 @cache
 def timezone_names() -> frozenset[str]:
@@ -244,9 +246,7 @@ class Role(models.Model):
     )
     starts_on = models.DateField(default=today)
     ends_on = models.DateField(null=True, blank=True, help_text="Last day in the role.")
-    granted_by = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    granted_by = optional_person()
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -332,9 +332,7 @@ class SubTeam(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     description = models.TextField(blank=True)
-    lead = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_sub_teams"
-    )
+    lead = optional_person(related_name="led_sub_teams")
     members = models.ManyToManyField(
         Person, through="SubTeamMembership", related_name="sub_teams", blank=True
     )
