@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from lcoo.models import optional_person
+from lcoo.models import Timestamped, optional_person
 from meetings.models import Audience, Meeting, Series
 from members.models import Company, today
 
@@ -62,7 +62,7 @@ class Topic(models.Model):
         return self.name
 
 
-class Agreement(models.Model):
+class Agreement(Timestamped):
     """A proposal and, once decided, an agreement (or a declined proposal)."""
 
     class Status(models.TextChoices):
@@ -130,8 +130,6 @@ class Agreement(models.Model):
     visibility = models.CharField(
         max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = AgreementQuerySet.as_manager()
@@ -315,7 +313,7 @@ class Position(models.Model):
         return f"{self.company}: {self.get_stance_display()} on {self.agreement}"
 
 
-class ActionItem(models.Model):
+class ActionItem(Timestamped):
     """Something someone agreed to do, raised at a meeting."""
 
     class Status(models.TextChoices):
@@ -349,8 +347,6 @@ class ActionItem(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = optional_person()
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = ActionItemQuerySet.as_manager()
@@ -427,7 +423,7 @@ class ActionItem(models.Model):
         self.closed_by = None
 
 
-class ForumTopic(models.Model):
+class ForumTopic(Timestamped):
     """A topic a company proposes for a Topical Forum; the backlog holds the open ones."""
 
     class Status(models.TextChoices):
@@ -463,8 +459,6 @@ class ForumTopic(models.Model):
         related_name="assigned_forum_topics",
         verbose_name="assigned at General Meeting",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ForumTopicQuerySet.as_manager()
 

@@ -1,6 +1,7 @@
-"""Model pieces every app shares: the link to a person that a row outlives, and the
-mail outbox, in which every message the portal sends is a row written in the same
-transaction as the change it tells of, and sent afterwards by the worker.
+"""Model pieces every app shares: when a row was created and last saved, the link to a
+person that a row outlives, and the mail outbox, in which every message the portal
+sends is a row written in the same transaction as the change it tells of, and sent
+afterwards by the worker.
 
 This module imports no app of the portal, so that every app may use it.
 """
@@ -26,6 +27,16 @@ def optional_person(related_name: str = "+", **options) -> models.ForeignKey:
         related_name=related_name,
         **options,
     )
+
+
+class Timestamped(models.Model):
+    """When the row was created and when it was last saved."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
 
 
 def message_id(token: str, recipient: str) -> str:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from lcoo.models import Timestamped
 from members.models import Company
 
 from .series import Audience, Series, Slot
@@ -48,7 +49,7 @@ class MeetingQuerySet(models.QuerySet):
         )  # fmt: skip
 
 
-class Meeting(models.Model):
+class Meeting(Timestamped):
     """One occurrence. `sequence_index` is k in the series' rotation; None for extra meetings."""
 
     class Status(models.TextChoices):
@@ -87,8 +88,6 @@ class Meeting(models.Model):
     )
     #: iCalendar SEQUENCE: grows on every change of time, place or status.
     revision = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = MeetingQuerySet.as_manager()
 

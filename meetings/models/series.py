@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from lcoo.models import Timestamped
 from members.models import SubTeam, TimeZoneField
 
 from .. import rotation
@@ -51,7 +52,7 @@ def rotation_cadence(
     return rotation.ExplicitDates(dates=tuple(dates))
 
 
-class Series(models.Model):
+class Series(Timestamped):
     class Kind(models.TextChoices):
         FORUM = "forum", "Topical Forum"
         GENERAL = "general", "General Meeting"
@@ -110,8 +111,6 @@ class Series(models.Model):
         default=12, validators=[MinValueValidator(1), MaxValueValidator(36)]
     )
     is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = SeriesQuerySet.as_manager()
 
