@@ -27,6 +27,7 @@ from meetings.models import Invitation, Meeting, Series
 from meetings.notes import edit_agenda
 from members import services as member_services
 from members.models import Company, Person, Role
+from members.permissions import access_for
 
 from .mail import queue_notice
 from .models import ApplicationEvent, JoinApplication, ProposedDelegate
@@ -282,7 +283,8 @@ def record_desire(
     application.desire_meeting = meeting
     _move(application, State.DESIRE_EXPRESSED, actor=actor, meeting=meeting, note=note)
     board = next_board_meeting(after=meeting.starts_at)
-    if board is not None:
+    # The welcome invites someone to the board: only those who may see it schedule it.
+    if board is not None and access_for(actor).can_see_board:
         schedule_welcome(application=application, meeting=board, actor=actor)
     return application
 
@@ -298,6 +300,8 @@ def schedule_welcome(
     """Invite the proposed executive representative to that board meeting and put the
     welcome on its agenda."""
     _lock(application, State.WELCOME_SCHEDULED)
+    _refuse_unless_board(actor, "schedule the welcome")
+    _refuse_unsafe_delegates(application, actor)
     if meeting is None:
         raise ValidationError({"meeting": "Choose the Executive Board meeting."})
     if meeting.series.kind != Series.Kind.BOARD:  # told apart for a clearer message
@@ -321,6 +325,36 @@ def schedule_welcome(
     _edit_agenda(meeting, lambda agenda: _with_item(agenda, item), actor)
     send_board_invitation(application.pk)
     return application
+
+
+def _refuse_unless_board(actor: Person, what: str) -> None:
+    if not access_for(actor).can_see_board:
+        raise ValidationError(
+            f"Only the Executive Board's members and the chairs {what}: it takes place "
+            "at a board meeting."
+        )
+
+
+def _refuse_unsafe_delegates(application: JoinApplication, actor: Person) -> None:
+    """A welcome hands roles (and a board invitation) to the delegates' addresses: none
+    may be the actor's own, nor that of someone who holds a role in the group already."""
+    emails = {d.email.lower() for d in application.delegates.all()}
+    if actor.email.lower() in emails:
+        raise ValidationError(
+            "You are named as one of this application's delegates: another chair or "
+            "executive representative takes this step."
+        )
+    holders = sorted(
+        Role.objects.active()
+        .filter(person__email__in=[d.email for d in application.delegates.all()])
+        .values_list("person__email", flat=True)
+        .distinct()
+    )
+    if holders:
+        raise ValidationError(
+            f"{', '.join(holders)} holds a role in the group already: a delegate of a new "
+            "member is someone without one (end the old role first)."
+        )
 
 
 def _welcome_item(application: JoinApplication) -> str:
@@ -360,6 +394,8 @@ def welcome(*, application: JoinApplication, actor: Person, note: str = "") -> J
 
     Only once that meeting has started: the board welcomes the company, not the portal."""
     _lock(application, State.WELCOMED)
+    _refuse_unless_board(actor, "record the welcome")
+    _refuse_unsafe_delegates(application, actor)
     meeting = application.welcome_meeting
     if meeting is None:
         raise ValidationError("Schedule the welcome at an Executive Board meeting first.")
@@ -384,16 +420,26 @@ def welcome(*, application: JoinApplication, actor: Person, note: str = "") -> J
     application.save(update_fields=["company"])
     invited = []
     for delegate in application.delegates.all():
-        person, created = Person.objects.get_or_create(
-            email=delegate.email, defaults={"full_name": delegate.name, "company": company}
-        )
-        if created:
+        person = Person.objects.filter(email__iexact=delegate.email).first()
+        if person is None:
+            person = Person(email=delegate.email, full_name=delegate.name, company=company)
+            person.set_unusable_password()
+            person.save()
+            invited.append(person.pk)
+        elif not EmailAddress.objects.filter(
+            user=person, email__iexact=delegate.email, verified=True
+        ).exists():
+            # Anyone may sign up with any address: an account nobody has confirmed may be
+            # a stranger's, made in advance to catch this role. Its password goes; the
+            # address's real owner sets a new one from the invitation mailed there.
             person.set_unusable_password()
             person.save(update_fields=["password"])
             invited.append(person.pk)
-        elif person.company_id is None:
+        if person.company_id is None:
             person.company = company
             person.save(update_fields=["company"])
+        # The invitation's link reaches only the address's owner; who has set a password
+        # from it has shown that they read mail there.
         EmailAddress.objects.update_or_create(
             user=person, email=person.email, defaults={"verified": True, "primary": True}
         )

@@ -1,3 +1,4 @@
+import datetime
 import os
 import shutil
 import signal
@@ -8,11 +9,19 @@ import time
 import pytest
 import redis
 from django.core import mail
+from django.utils import timezone
 
 from lcoo import pagecache, transport
 from members.models import Role
 
-from .factories import CompanyFactory, PersonFactory, RoleFactory
+from .factories import (
+    CompanyFactory,
+    MeetingFactory,
+    PersonFactory,
+    RoleFactory,
+    SeriesFactory,
+    SlotFactory,
+)
 from .services import unavailable
 
 
@@ -198,3 +207,45 @@ def shared_redis_cache(settings, redis_server):
     settings.PAGE_CACHE_SECONDS = 300
     yield redis_server
     pagecache._bump_pending = False
+
+
+@pytest.fixture
+def meetings_(db):
+    """A General Meeting series with a past and a next meeting, and an Executive Board
+    series with its next meeting: what the join workflow's steps name."""
+    general = SeriesFactory(name="General Meeting", slug="gm", kind="general")
+    SlotFactory(series=general)
+    board = SeriesFactory(
+        name="Executive Board",
+        slug="board",
+        kind="board",
+        audience="board",
+        cadence="explicit",
+        conference_link="https://meet.example.org/board",
+    )
+    SlotFactory(series=board)
+    now = timezone.now().replace(microsecond=0)
+    past_gm = MeetingFactory(
+        series=general,
+        starts_at=now - datetime.timedelta(days=3),
+        ends_at=now - datetime.timedelta(days=3) + datetime.timedelta(hours=1),
+        status="held",
+    )
+    next_gm = MeetingFactory(
+        series=general,
+        starts_at=now + datetime.timedelta(days=4),
+        ends_at=now + datetime.timedelta(days=4, hours=1),
+    )
+    next_board = MeetingFactory(
+        series=board,
+        starts_at=now + datetime.timedelta(days=30),
+        ends_at=now + datetime.timedelta(days=30, hours=1),
+        agenda="- Budget\n",
+    )
+    return {
+        "general": general,
+        "board_series": board,
+        "past_gm": past_gm,
+        "next_gm": next_gm,
+        "board": next_board,
+    }

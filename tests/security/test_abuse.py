@@ -3,9 +3,16 @@ the worker. Each failed against the code before its fix (issue: trust)."""
 
 from __future__ import annotations
 
-import pytest
-from django.urls import reverse
+import datetime
 
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings.models import CalendarToken, Invitation, Meeting
+from members.models import Person
 from tests.factories import PASSWORD, PersonFactory
 
 PROXY = "10.0.0.1"  # the TLS proxy in front of the portal: every request comes from it
@@ -85,3 +92,99 @@ def test_with_redis_away_logins_work_and_failed_logins_are_still_limited(
 
     assert member.status_code == 302  # not locked out because the cache is away
     assert LIMITED in guesser.content.decode()  # and guessing is limited all the same
+
+
+# Taking an executive's role by signing up first ------------------------------------
+
+
+@pytest.mark.django_db
+def test_signing_up_first_with_the_executives_address_does_not_take_the_role(
+    client, chair, meetings_
+):
+    from joining import services as joining
+    from joining.models import JoinApplication
+    from tests.joining.test_joining import make_application
+
+    # The attacker signs up as the future executive (the address is not theirs: they
+    # can never confirm it, but the account exists).
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "ellen@acme.example.org",
+            "password1": "attackers-own-password-1",
+            "password2": "attackers-own-password-1",
+            "full_name": "Ellen Exec",
+            "time_zone": "UTC",
+        },
+    )
+    client.logout()
+    application = make_application(state=JoinApplication.State.DESIRE_EXPRESSED)
+    board = meetings_["board"]
+    joining.schedule_welcome(application=application, meeting=board, actor=chair)
+    Meeting.objects.filter(pk=board.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(hours=2), status="held"
+    )
+    joining.welcome(application=application, actor=chair)
+
+    login = client.post(
+        reverse("account_login"),
+        {"login": "ellen@acme.example.org", "password": "attackers-own-password-1"},
+    )
+    board_page = client.get(board.get_absolute_url())
+
+    assert "_auth_user_id" not in client.session
+    assert login.status_code == 200
+    assert "https://meet.example.org/board" not in board_page.content.decode()
+    ellen = Person.objects.get(email="ellen@acme.example.org")
+    assert not ellen.has_usable_password()
+    # The real Ellen gets the set-password link at her own address.
+    (invitation,) = [
+        m for m in mail.outbox if "Your account" in m.subject and m.to == [ellen.email]
+    ]
+    assert "/accounts/password/reset/key/" in invitation.body
+
+
+# A coordinator inviting themselves to the board ------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_coordinator_cannot_move_an_application_to_the_board(client, coordinator, meetings_):
+    from joining import services as joining
+    from joining.models import JoinApplication
+    from tests.joining.test_joining import make_application
+
+    application = make_application(state=JoinApplication.State.PARTICIPATING)
+    joining.record_desire(application=application, meeting=meetings_["past_gm"], actor=coordinator)
+    application.refresh_from_db()
+
+    with pytest.raises(ValidationError, match="Only the Executive Board's members and the chairs"):
+        joining.schedule_welcome(
+            application=application, meeting=meetings_["board"], actor=coordinator
+        )
+    token = CalendarToken.objects.create(person=coordinator).token
+    feed = client.get(reverse("meetings:private-feed", args=[token])).content.decode()
+
+    assert application.state == JoinApplication.State.DESIRE_EXPRESSED  # waits for the board
+    assert Invitation.objects.count() == 0
+    assert "meet.example.org/board" not in feed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["the actor", "a role holder"])
+def test_a_delegate_address_may_not_be_the_actors_or_a_role_holders(
+    who, chair, coordinator, meetings_
+):
+    from joining import services as joining
+    from joining.models import JoinApplication, ProposedDelegate
+    from tests.joining.test_joining import make_application
+
+    application = make_application(state=JoinApplication.State.DESIRE_EXPRESSED)
+    address = chair.email if who == "the actor" else coordinator.email
+    ProposedDelegate.objects.filter(application=application, kind="executive").update(email=address)
+
+    with pytest.raises(ValidationError) as refused:
+        joining.schedule_welcome(application=application, meeting=meetings_["board"], actor=chair)
+
+    message = " ".join(refused.value.messages)
+    assert ("You are named" in message) if who == "the actor" else ("holds a role" in message)
+    assert Invitation.objects.count() == 0
