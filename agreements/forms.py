@@ -84,10 +84,31 @@ def visibility_choices(access: Access) -> list[tuple[str, str]]:
     return [(v, label) for v, label in Visibility.choices if v in visible]
 
 
+class FilterForm(forms.Form):
+    """A list's filters, from the query string: each one given narrows the list, through
+    its field lookup in `lookups` or in `narrow` (the filters that are more than one
+    lookup, applied last)."""
+
+    lookups: dict[str, str] = {}
+
+    def filter(self, queryset):
+        """The rows matching the valid filters (all of them when none is valid)."""
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        for name, lookup in self.lookups.items():
+            if data[name]:
+                queryset = queryset.filter(**{lookup: data[name]})
+        return self.narrow(queryset, data)
+
+    def narrow(self, queryset, data: dict):
+        return queryset
+
+
 # The register, for everyone ----------------------------------------------------------
 
 
-class RegisterFilterForm(forms.Form):
+class RegisterFilterForm(FilterForm):
     q = forms.CharField(label="Search", required=False, max_length=200)
     status = status_filter(Agreement.Status.choices)
     topic = forms.ModelChoiceField(
@@ -98,6 +119,8 @@ class RegisterFilterForm(forms.Form):
     )
     year = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     company = company_filter(label="Proposed by")
+
+    lookups = {"status": "status", "topic": "topics", "company": "proposing_company"}
 
     def __init__(self, *args, access: Access, first_year: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,40 +139,23 @@ class RegisterFilterForm(forms.Form):
         first = agreements.aggregate(first=Min("proposed_on"))["first"]
         return first.year if first else None
 
-    def filter(self, agreements):
-        """The agreements matching the valid filters (all of them when none is valid)."""
-        if not self.is_valid():
-            return agreements
-        data = self.cleaned_data
-        if data["status"]:
-            agreements = agreements.filter(status=data["status"])
-        if data["topic"]:
-            agreements = agreements.filter(topics=data["topic"])
+    def narrow(self, agreements, data: dict):
         if data["year"]:
             agreements = agreements.in_year(data["year"])
-        if data["company"]:
-            agreements = agreements.filter(proposing_company=data["company"])
         if data["q"].strip():
             agreements = agreements.search(data["q"])
         return agreements
 
 
-class ActionItemFilterForm(forms.Form):
+class ActionItemFilterForm(FilterForm):
     status = status_filter(ActionItem.Status.choices)
     company = company_filter()
     overdue = forms.BooleanField(required=False, label="Overdue only")
 
-    def filter(self, items):
-        if not self.is_valid():
-            return items
-        data = self.cleaned_data
-        if data["status"]:
-            items = items.filter(status=data["status"])
-        if data["company"]:
-            items = items.filter(company=data["company"])
-        if data["overdue"]:
-            items = items.overdue()
-        return items
+    lookups = {"status": "status", "company": "company"}
+
+    def narrow(self, items, data: dict):
+        return items.overdue() if data["overdue"] else items
 
 
 # Coordinators' forms -----------------------------------------------------------------
@@ -168,22 +174,10 @@ class AgreementForm(forms.ModelForm):
         label="Discussed at meetings",
     )
 
-    field_order = [
-        "title",
-        "slug",
-        "summary",
-        "body",
-        "proposing_company",
-        "proposed_on",
-        "topics",
-        "new_topics",
-        "visibility",
-        "supersedes",
-        "discussed_at",
-    ]
-
     class Meta:
         model = Agreement
+        # The page's order. new_topics is the form's own field, beside the topics;
+        # discussed_at (declared above, saved by the service) comes last.
         fields = [
             "title",
             "slug",
@@ -192,6 +186,7 @@ class AgreementForm(forms.ModelForm):
             "proposing_company",
             "proposed_on",
             "topics",
+            "new_topics",
             "visibility",
             "supersedes",
         ]

@@ -159,17 +159,10 @@ class RoleListView(RoleManagerRequiredMixin, ListView):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = RoleGrantForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                role = services.grant_role(
-                    person=data["person"],
-                    kind=data["kind"],
-                    company=data["company"],
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                    note=data["note"],
-                    granted_by=request.user,
-                )
+                # The form's fields (the role's person, kind, company, dates and note) are the
+                # service's arguments.
+                role = services.grant_role(**form.cleaned_data, granted_by=request.user)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
