@@ -40,9 +40,10 @@ def audience_people(series: Series, on: datetime.date | None = None) -> QuerySet
 
 def announcement_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
     """(address, person id) of the series' mailing list (no person) and of its audience,
-    each address once."""
+    each address once. A list hears of a meeting that is not open to all only when it is
+    the audience's own: anyone may be on a public list."""
     recipients: dict[str, int | None] = {}
-    if meeting.series.mailing_list:
+    if meeting.series.mailing_list and meeting.series.list_may_hear:
         recipients[meeting.series.mailing_list.lower()] = None
     for pk, address in audience_people(meeting.series, meeting.starts_at.date()).values_list(
         "pk", "email"
@@ -66,5 +67,6 @@ def earlier_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
     return [
         (address, pk)
         for address, pk in told.items()
-        if pk is None or (pk in access and access[pk].can_see_meeting(meeting))
+        if (pk is None and meeting.series.list_may_hear)
+        or (pk in access and access[pk].can_see_meeting(meeting))
     ]

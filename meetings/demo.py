@@ -66,7 +66,8 @@ def seed(stdout) -> None:
             "description": spec["description"],
             "anchor": start.date(),
             "conference_link": spec["link"],
-            "mailing_list": "user-committee@lists.example.org",
+            # The board's agenda is for the board: its series announces to no public list.
+            "mailing_list": "" if kind == Series.Kind.BOARD else "user-committee@lists.example.org",
             "monthly_ordinal": spec.get("ordinal", 1),
             **Series.defaults_for(kind),
         }

@@ -46,6 +46,7 @@ class SeriesForm(forms.ModelForm):
             "duration_minutes",
             "conference_link",
             "mailing_list",
+            "mailing_list_private",
             "announce_days_ahead",
             "horizon_months",
             "is_active",

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Protocol
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -102,6 +103,14 @@ class Series(Timestamped):
     mailing_list = models.EmailField(
         blank=True, help_text="Announcements go to this list too (e.g. the User Committee list)."
     )
+    mailing_list_private = models.BooleanField(
+        "the list is the audience's own",
+        default=False,
+        help_text=(
+            "Only for a series not open to all: the list reaches nobody but this series' "
+            "audience (say, the board's own closed list), so it may hear the agenda."
+        ),
+    )
     announce_days_ahead = models.PositiveSmallIntegerField(
         default=3,
         validators=[MaxValueValidator(60)],
@@ -113,6 +122,25 @@ class Series(Timestamped):
     is_active = models.BooleanField(default=True)
 
     objects = SeriesQuerySet.as_manager()
+
+    def clean(self) -> None:
+        super().clean()
+        if self.mailing_list and not self.list_may_hear:
+            raise ValidationError(
+                {
+                    "mailing_list": (
+                        "This series is not open to all: its announcements carry what only "
+                        "its audience may read. Name a list only if it reaches nobody else, "
+                        "and say so below."
+                    )
+                }
+            )
+
+    @property
+    def list_may_hear(self) -> bool:
+        """The series' mailing list may get its mail: the series is open to all, or its
+        list is the audience's own."""
+        return self.audience == Audience.PUBLIC or self.mailing_list_private
 
     class Meta:
         ordering = ["kind", "name"]

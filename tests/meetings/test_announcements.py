@@ -677,6 +677,7 @@ def test_someone_who_left_the_audience_hears_no_more_of_the_board_meeting(db, ma
         announce_days_ahead=14,
         conference_link="https://meet.example.org/board",
         mailing_list="board@lists.example.org",
+        mailing_list_private=True,  # the board's own list
     )
     meeting = MeetingFactory(
         series=board,

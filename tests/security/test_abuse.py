@@ -4,16 +4,19 @@ the worker. Each failed against the code before its fix (issue: trust)."""
 from __future__ import annotations
 
 import datetime
+from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings.models import CalendarToken, Invitation, Meeting
+from meetings.models import Audience, CalendarToken, Invitation, Meeting, Series
 from members.models import Person
-from tests.factories import PASSWORD, PersonFactory
+from members.permissions import access_for
+from tests.factories import PASSWORD, PersonFactory, SeriesFactory
 
 PROXY = "10.0.0.1"  # the TLS proxy in front of the portal: every request comes from it
 LIMITED = "Too many failed login attempts"
@@ -188,3 +191,49 @@ def test_a_delegate_address_may_not_be_the_actors_or_a_role_holders(
     message = " ".join(refused.value.messages)
     assert ("You are named" in message) if who == "the actor" else ("holds a role" in message)
     assert Invitation.objects.count() == 0
+
+
+# Board agendas mailed to a public list ----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_dry_run_before_a_board_meeting_plans_mail_only_to_its_audience(db):
+    call_command("seed_demo", stdout=StringIO())
+    board = Series.objects.get(audience=Audience.BOARD)
+    # As a database from before this fix has it: the board announced to a public list.
+    Series.objects.filter(pk=board.pk).update(mailing_list="user-committee@lists.example.org")
+    meeting = Meeting.objects.filter(series=board, starts_at__gt=timezone.now()).earliest(
+        "starts_at"
+    )
+
+    out = StringIO()
+    call_command(
+        "run_due_jobs",
+        "--dry-run",
+        "--at",
+        (meeting.starts_at - datetime.timedelta(hours=1)).isoformat(),
+        stdout=out,
+    )
+
+    planned = [
+        line.rsplit(" -> ", 1)[1]
+        for line in out.getvalue().splitlines()
+        if f" meeting {meeting.pk} -> " in line
+    ]
+    assert planned  # the board is told
+    people = {p.email: p for p in Person.objects.filter(email__in=planned)}
+    assert sorted(people) == sorted(planned)  # no list, nobody without an account
+    assert all(access_for(p).can_see_meeting(meeting) for p in people.values())
+
+
+@pytest.mark.django_db
+def test_a_public_list_on_a_board_series_is_refused(client, chair, with_mfa):
+    board = SeriesFactory(audience=Audience.BOARD, kind="board")
+    board.mailing_list = "user-committee@lists.example.org"
+
+    with pytest.raises(ValidationError) as refused:
+        board.full_clean()
+    board.mailing_list_private = True
+    board.full_clean()  # the board's own closed list may hear it
+
+    assert list(refused.value.message_dict) == ["mailing_list"]
