@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from members.models import Company, Person, Role
+from members.permissions import Access
 
 from .models import Attendance, Meeting, Series
 
@@ -142,14 +144,23 @@ def participation_by(
 _MEETING_COLUMNS = ("meeting_id", "meeting__series__kind", "meeting__starts_at")
 
 
-def company_participation() -> dict[int, Participation]:
+def _held_attendance(access: Access | None) -> QuerySet[Attendance]:
+    """Attendance at held meetings; with `access`, only at meetings that viewer may see
+    (who attended the board is the board's business)."""
+    rows = Attendance.objects.filter(meeting__status=Meeting.Status.HELD)
+    if access is not None:
+        rows = rows.filter(meeting__in=Meeting.objects.visible_to(access))
+    return rows
+
+
+def company_participation(access: Access | None = None) -> dict[int, Participation]:
     """Per company: meetings attended by kind (a meeting counts once per company)."""
-    rows = Attendance.objects.filter(company__isnull=False, meeting__status=Meeting.Status.HELD)
+    rows = _held_attendance(access).filter(company__isnull=False)
     return participation_by(rows.values_list("company_id", "company__name", *_MEETING_COLUMNS))
 
 
-def people_participation() -> list[Participation]:
+def people_participation(access: Access | None = None) -> list[Participation]:
     """Per person with any attendance at held meetings, most active first."""
-    rows = Attendance.objects.filter(person__isnull=False, meeting__status=Meeting.Status.HELD)
+    rows = _held_attendance(access).filter(person__isnull=False)
     people = participation_by(rows.values_list("person_id", "person__full_name", *_MEETING_COLUMNS))
     return sorted(people.values(), key=lambda p: (-p.total, p.name))

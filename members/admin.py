@@ -145,6 +145,14 @@ class PersonAdmin(UserAdmin):
         ),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser hands out superuser status or individual permissions: staff
+        # who may change people would otherwise grant themselves everything.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "groups", "user_permissions"]
+        return readonly
+
     def save_formset(self, request, form, formset, change):
         for role_form in formset.forms:
             if isinstance(role_form.instance, Role) and not role_form.instance.pk:

@@ -25,6 +25,8 @@ class Access:
     coordinator_of: frozenset[int] = field(default_factory=frozenset)
     executive_of: frozenset[int] = field(default_factory=frozenset)
     contributor: bool = False
+    #: Staff with Django's permission to change roles (the admin's own rule).
+    role_admin: bool = False
 
     @property
     def is_coordinator(self) -> bool:
@@ -56,8 +58,9 @@ class Access:
 
     @property
     def can_manage_roles(self) -> bool:
-        """Grant and end roles, decide on membership."""
-        return self.chair or self.staff
+        """Grant and end roles, decide on membership: chairs, and staff whom the admin would
+        let change roles (staff status alone grants nothing)."""
+        return self.chair or self.role_admin
 
     @property
     def can_see_contact_details(self) -> bool:
@@ -133,6 +136,8 @@ def _access_from_roles(user: Person, roles) -> Access:
         coordinator_of=frozenset(coordinator_of),
         executive_of=frozenset(executive_of),
         contributor=contributor,
+        # Only staff are asked (has_perm reads their permissions once per user object).
+        role_admin=user.is_staff and user.is_active and user.has_perm("members.change_role"),
     )
 
 

@@ -266,12 +266,17 @@ class ParticipationView(CoordinatorRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        summary = attendance.company_participation()
+        access = access_for(self.request.user)
+        summary = attendance.company_participation(access)
         context["rows"] = [
             {"company": c, "summary": summary.get(c.pk)} for c in context["companies"]
         ]
-        context["kinds"] = Series.Kind.choices
-        context["people"] = attendance.people_participation()
+        context["kinds"] = [
+            (kind, label)
+            for kind, label in Series.Kind.choices
+            if access.can_see_board or kind != Series.Kind.BOARD
+        ]
+        context["people"] = attendance.people_participation(access)
         return context
 
     def render_to_response(self, context, **kwargs):
@@ -279,8 +284,9 @@ class ParticipationView(CoordinatorRequiredMixin, ListView):
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="participation.csv"'
             writer = csv.writer(response)
+            kinds = [kind for kind, _ in context["kinds"]]
             writer.writerow(
-                ["company", "status", *[label for _, label in Series.Kind.choices], "total"]
+                ["company", "status", *[label for _, label in context["kinds"]], "total"]
             )
             for row in context["rows"]:
                 by_kind = row["summary"].by_kind if row["summary"] else {}
@@ -288,7 +294,7 @@ class ParticipationView(CoordinatorRequiredMixin, ListView):
                     [
                         csv_safe(row["company"].name),
                         row["company"].status,
-                        *[by_kind.get(kind, 0) for kind, _ in Series.Kind.choices],
+                        *[by_kind.get(kind, 0) for kind in kinds],
                         sum(by_kind.values()),
                     ]
                 )

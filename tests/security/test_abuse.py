@@ -16,7 +16,7 @@ from django.utils import timezone
 from meetings.models import Audience, CalendarToken, Invitation, Meeting, Series
 from members.models import Person
 from members.permissions import access_for
-from tests.factories import PASSWORD, PersonFactory, SeriesFactory
+from tests.factories import PASSWORD, MeetingFactory, PersonFactory, SeriesFactory
 
 PROXY = "10.0.0.1"  # the TLS proxy in front of the portal: every request comes from it
 LIMITED = "Too many failed login attempts"
@@ -237,3 +237,93 @@ def test_a_public_list_on_a_board_series_is_refused(client, chair, with_mfa):
     board.full_clean()  # the board's own closed list may hear it
 
     assert list(refused.value.message_dict) == ["mailing_list"]
+
+
+# Staff status is not a chair's power ---------------------------------------------------
+
+
+def _staff_with(*codenames: str) -> Person:
+    from django.contrib.auth.models import Permission
+
+    person = PersonFactory(is_staff=True)
+    person.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return person
+
+
+@pytest.mark.django_db
+def test_staff_status_alone_does_not_open_the_roles_page(client, with_mfa):
+    plain_staff = _staff_with()
+    role_admin = _staff_with("view_role", "change_role", "add_role")
+    with_mfa(plain_staff)
+    with_mfa(role_admin)
+
+    client.force_login(plain_staff)
+    refused = client.get(reverse("members:roles"))
+    client.force_login(role_admin)
+    allowed = client.get(reverse("members:roles"))
+
+    assert (refused.status_code, allowed.status_code) == (403, 200)
+
+
+@pytest.mark.django_db
+def test_staff_who_may_change_people_cannot_make_anyone_superuser(client, with_mfa):
+    staff = _staff_with("view_person", "change_person")
+    with_mfa(staff)
+    target = PersonFactory(email="target@example.org")
+    client.force_login(staff)
+    url = reverse("admin:members_person_change", args=[target.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: field.initial if field.initial is not None else ""
+        for name, field in form.fields.items()
+    }
+    data.update(
+        {
+            "email": target.email,
+            "full_name": target.full_name,
+            "time_zone": "UTC",
+            "is_active": "on",
+            "is_superuser": "on",
+            "is_staff": "on",
+            "roles-TOTAL_FORMS": "0",
+            "roles-INITIAL_FORMS": "0",
+        }
+    )
+
+    client.post(url, data)
+    staff.refresh_from_db()
+    target.refresh_from_db()
+
+    assert "is_superuser" not in form.fields
+    assert (target.is_superuser, staff.is_superuser) == (False, False)
+
+
+# Board attendance in the participation figures ------------------------------------
+
+
+@pytest.mark.django_db
+def test_participation_csv_keeps_board_attendance_from_those_outside_the_board(
+    client, coordinator, chair, with_mfa, company
+):
+    from meetings import attendance
+
+    board = SeriesFactory(audience=Audience.BOARD, kind="board", name="Executive Board")
+    held = timezone.now() - datetime.timedelta(days=2)
+    meeting = MeetingFactory(
+        series=board, starts_at=held, ends_at=held + datetime.timedelta(hours=1), status="held"
+    )
+    executive = PersonFactory(full_name="Eve Executive", company=company)
+    attendance.record_attendance(meeting=meeting, people=[executive], guests=[], recorded_by=chair)
+    with_mfa(chair)
+
+    client.force_login(coordinator)
+    outside = client.get(reverse("meetings:participation"), {"format": "csv"}).content.decode()
+    page = client.get(reverse("meetings:participation"))
+    client.force_login(chair)
+    inside = client.get(reverse("meetings:participation"), {"format": "csv"}).content.decode()
+
+    assert "Executive Board" not in outside
+    assert f"{company.name},member,0,0,0,0" in outside
+    assert "Eve Executive" not in page.content.decode()
+    assert "Executive Board" in inside.splitlines()[0]
+    assert f"{company.name},member,0,0,1,0,1" in inside
