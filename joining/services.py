@@ -141,10 +141,10 @@ def submit_application(
     coordinators: list[tuple[str, str]],
     executive: tuple[str, str],
 ) -> JoinApplication:
-    if is_member_company(company_name):
+    if is_member_company(company_name):  # the member list is public
         raise ValidationError({"company_name": "This company is already a member."})
-    if open_application_for(company_name):
-        raise ValidationError({"company_name": "This company has an open application already."})
+    # Whether a company has applied is the group's business: a second application is
+    # taken like any other, and only its confirmation (by mail) meets the first one.
     application = JoinApplication.objects.create(
         company_name=company_name.strip(),
         website=website,
@@ -205,9 +205,11 @@ def confirm_email(*, token: str) -> JoinApplication:
     if is_member_company(application.company_name):
         raise ValidationError(f"{application.company_name} is already a member.")
     if open_application_for(application.company_name):  # this one is not counted yet
+        # Said only to whoever reads the contact's mail, and without the other
+        # application's state or people.
         raise ValidationError(
-            f"{application.company_name} has an open application already; "
-            "its coordinators carry it on."
+            f"{application.company_name} is in touch with the group already: this "
+            "application goes no further."
         )
     application.confirmed_at = timezone.now()
     # The company exists from here on as an applicant, so attendance can name it.

@@ -38,6 +38,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
+#: Production mode, as the environment chose it (test runners turn DEBUG off on their own).
+PRODUCTION = not DEBUG
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver", "0.0.0.0"}  # noqa: S104  # nosec B104
 

@@ -642,7 +642,7 @@ def test_bad_input_shows_field_error_and_saves_nothing(client, overrides, field,
 
 
 @pytest.mark.django_db
-def test_member_company_or_open_application_refused(client):
+def test_member_company_refused_and_an_open_application_not_told(client):
     CompanyFactory(name="Orange")
     make_application(State.CONFIRMED, name="Acme Cloud")
 
@@ -651,11 +651,9 @@ def test_member_company_or_open_application_refused(client):
 
     assert member.status_code == 400
     assert member.context["form"].errors["company_name"] == ["This company is already a member."]
-    assert twice.status_code == 400
-    assert twice.context["form"].errors["company_name"] == [
-        "This company has an open application already."
-    ]
-    assert JoinApplication.objects.count() == 1
+    # A stranger learns nothing of the company's application: the usual thanks.
+    assert (twice.status_code, twice["Location"]) == (302, reverse("joining:join-thanks"))
+    assert JoinApplication.objects.count() == 2
 
 
 @pytest.mark.django_db
@@ -687,7 +685,7 @@ def test_only_the_first_of_two_unconfirmed_applications_can_be_confirmed(client)
     assert confirmed.status_code == 302
     assert refused.status_code == 400
     assert refused.context["error"] == (
-        "Acme Cloud has an open application already; its coordinators carry it on."
+        "Acme Cloud is in touch with the group already: the coordinators will answer you by mail."
     )
     assert dict(JoinApplication.objects.values_list("pk", "state")) == {
         first.pk: "submitted",

@@ -327,3 +327,16 @@ def test_participation_csv_keeps_board_attendance_from_those_outside_the_board(
     assert "Eve Executive" not in page.content.decode()
     assert "Executive Board" in inside.splitlines()[0]
     assert f"{company.name},member,0,0,1,0,1" in inside
+
+
+# Demo logins on a production database ----------------------------------------------
+
+
+def test_seed_demo_refuses_to_run_in_production_mode():
+    from tests.lcoo.test_settings import PRODUCTION_ENV, run_manage
+
+    result = run_manage("seed_demo", env=PRODUCTION_ENV)
+
+    assert result.returncode != 0
+    assert "seed_demo makes logins with a published password" in result.stderr
+    assert "Demo logins" not in result.stdout

@@ -8,7 +8,8 @@ apps below first.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from agreements import demo as agreements_demo
@@ -24,6 +25,12 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
+        if settings.PRODUCTION:
+            # Its logins share one password printed here and published in the README.
+            raise CommandError(
+                "seed_demo makes logins with a published password: it runs only in "
+                "development mode (DEBUG=1), never on a production database."
+            )
         for module in DEMO_MODULES:
             module.seed(self.stdout)
 
