@@ -685,7 +685,7 @@ def test_only_the_first_of_two_unconfirmed_applications_can_be_confirmed(client)
     assert confirmed.status_code == 302
     assert refused.status_code == 400
     assert refused.context["error"] == (
-        "Acme Cloud is in touch with the group already: the coordinators will answer you by mail."
+        "Acme Cloud is in touch with the group already: this application goes no further."
     )
     assert dict(JoinApplication.objects.values_list("pk", "state")) == {
         first.pk: "submitted",
