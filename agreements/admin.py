@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 
+from lcoo.admin import PortalModelAdmin, PortalTabularInline
+
 from . import services
 from .models import ActionItem, Agreement, ForumTopic, Position, Topic
 
@@ -29,7 +31,7 @@ class TopicInUseFilter(admin.SimpleListFilter):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(PortalModelAdmin):
     list_display = ["name", "slug", "description"]
     list_filter = [TopicInUseFilter]
     search_fields = ["name", "slug", "description"]
@@ -52,14 +54,14 @@ class ReadOnlyMixin:
 # Positions are shown, not edited: they are recorded on the site through
 # services.record_position, which keeps one company, one voice (member companies only, on
 # open items, by someone who speaks for the company).
-class PositionInline(ReadOnlyMixin, admin.TabularInline):
+class PositionInline(ReadOnlyMixin, PortalTabularInline):
     model = Position
     extra = 0
     fields = ["company", "stance", "comment", "recorded_by", "recorded_at"]
 
 
 @admin.register(Agreement)
-class AgreementAdmin(HistoryUserMixin, admin.ModelAdmin):
+class AgreementAdmin(HistoryUserMixin, PortalModelAdmin):
     list_display = [
         "title",
         "status",
@@ -98,7 +100,7 @@ class AgreementAdmin(HistoryUserMixin, admin.ModelAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PositionAdmin(ReadOnlyMixin, PortalModelAdmin):
     list_display = ["agreement", "company", "stance", "recorded_by", "recorded_at"]
     list_filter = ["stance", "company"]
     search_fields = ["agreement__title", "company__name", "comment"]
@@ -106,7 +108,7 @@ class PositionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(HistoryUserMixin, admin.ModelAdmin):
+class ActionItemAdmin(HistoryUserMixin, PortalModelAdmin):
     list_display = ["title", "owner", "company", "due_on", "status", "raised_at", "visibility"]
     list_filter = ["status", "visibility", "company", "raised_at__series"]
     search_fields = ["title", "owner__full_name", "company__name", "agreement__title"]
@@ -117,7 +119,7 @@ class ActionItemAdmin(HistoryUserMixin, admin.ModelAdmin):
 
 
 @admin.register(ForumTopic)
-class ForumTopicAdmin(admin.ModelAdmin):
+class ForumTopicAdmin(PortalModelAdmin):
     list_display = ["title", "proposed_by_company", "status", "forum", "created_at"]
     list_filter = ["status", "proposed_by_company"]
     search_fields = ["title", "slug", "description", "proposed_by_company__name"]
@@ -129,7 +131,7 @@ class ForumTopicAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "forum", "assigned_at", "created_at", "updated_at"]
 
 
-class HistoryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class HistoryAdmin(ReadOnlyMixin, PortalModelAdmin):
     """The recorded history, read-only: it is written by the changes themselves."""
 
     list_display = ["__str__", "history_type", "history_user", "history_date"]

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
+from lcoo.forms import SingleLineFields
 from meetings.models import Meeting, Series
 from members.models import Company, Person
 from members.permissions import Access
@@ -84,7 +85,7 @@ def visibility_choices(access: Access) -> list[tuple[str, str]]:
     return [(v, label) for v, label in Visibility.choices if v in visible]
 
 
-class FilterForm(forms.Form):
+class FilterForm(SingleLineFields, forms.Form):
     """A list's filters, from the query string: each one given narrows the list, through
     its field lookup in `lookups` or in `narrow` (the filters that are more than one
     lookup, applied last)."""
@@ -161,7 +162,7 @@ class ActionItemFilterForm(FilterForm):
 # Coordinators' forms -----------------------------------------------------------------
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(SingleLineFields, forms.ModelForm):
     new_topics = forms.CharField(
         required=False,
         max_length=300,
@@ -263,7 +264,7 @@ class AgreementForm(forms.ModelForm):
         return [n for n in self.cleaned_data.get("new_topics", "").split(",") if n.strip()]
 
 
-class AgreementStatusForm(forms.Form):
+class AgreementStatusForm(SingleLineFields, forms.Form):
     status = forms.ChoiceField(label="New status")
     meeting = MeetingChoiceField(
         queryset=Meeting.objects.none(),
@@ -284,7 +285,7 @@ class AgreementStatusForm(forms.Form):
         self.fields["meeting"].queryset = meeting_choices(access)
 
 
-class PositionForm(forms.ModelForm):
+class PositionForm(SingleLineFields, forms.ModelForm):
     class Meta:
         model = Position
         fields = ["company", "stance", "comment"]
@@ -304,7 +305,7 @@ class PositionForm(forms.ModelForm):
         pass
 
 
-class ActionItemForm(forms.ModelForm):
+class ActionItemForm(SingleLineFields, forms.ModelForm):
     raised_at = MeetingChoiceField(queryset=Meeting.objects.none(), label="Raised at meeting")
 
     class Meta:
@@ -330,7 +331,7 @@ class ActionItemForm(forms.ModelForm):
         self.fields["visibility"].choices = visibility_choices(access)
 
 
-class ForumTopicForm(forms.ModelForm):
+class ForumTopicForm(SingleLineFields, forms.ModelForm):
     class Meta:
         model = ForumTopic
         fields = ["title", "description", "proposed_by_company"]
@@ -352,7 +353,7 @@ class ForumTopicForm(forms.ModelForm):
         return exclusions
 
 
-class AssignTopicForm(forms.Form):
+class AssignTopicForm(SingleLineFields, forms.Form):
     forum = MeetingChoiceField(queryset=Meeting.objects.none(), label="Topical Forum")
     general_meeting = MeetingChoiceField(
         queryset=Meeting.objects.none(), label="Assigned at the General Meeting of"

@@ -1,14 +1,16 @@
 from django.contrib import admin
 
+from lcoo.admin import PortalModelAdmin, PortalTabularInline
+
 from .models import ApplicationEvent, JoinApplication, ProposedDelegate
 
 
-class ProposedDelegateInline(admin.TabularInline):
+class ProposedDelegateInline(PortalTabularInline):
     model = ProposedDelegate
     extra = 0
 
 
-class ApplicationEventInline(admin.TabularInline):
+class ApplicationEventInline(PortalTabularInline):
     model = ApplicationEvent
     extra = 0
     readonly_fields = ["from_state", "to_state", "actor", "meeting", "note", "created_at"]
@@ -20,7 +22,7 @@ class ApplicationEventInline(admin.TabularInline):
 
 
 @admin.register(JoinApplication)
-class JoinApplicationAdmin(admin.ModelAdmin):
+class JoinApplicationAdmin(PortalModelAdmin):
     list_display = ["company_name", "state", "contact_name", "submitted_at", "confirmed_at"]
     list_filter = ["state", "hq_timezone"]
     search_fields = ["company_name", "contact_name", "contact_email", "website"]

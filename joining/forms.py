@@ -1,5 +1,6 @@
 from django import forms
 
+from lcoo.forms import SingleLineFields
 from members.models import timezone_choices
 
 from .models import JoinApplication, ProposedDelegate
@@ -9,7 +10,7 @@ CONTACT_EMAIL_MAX = JoinApplication._meta.get_field("contact_email").max_length
 DELEGATE_EMAIL_MAX = ProposedDelegate._meta.get_field("email").max_length
 
 
-class JoinForm(forms.Form):
+class JoinForm(SingleLineFields, forms.Form):
     """The public application form. It works as a plain form; htmx only swaps it in place."""
 
     company_name = forms.CharField(max_length=200, label="Company name")
@@ -84,11 +85,11 @@ class JoinForm(forms.Form):
         return pairs
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(SingleLineFields, forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ApplicationActionForm(forms.Form):
+class ApplicationActionForm(SingleLineFields, forms.Form):
     """One step a coordinator takes on an application; which fields matter depends on it."""
 
     action = forms.ChoiceField(

@@ -2,6 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from lcoo.admin import PortalModelAdmin, PortalTabularInline
+from lcoo.forms import SingleLineFields
+
 from .models import (
     Attachment,
     Attendance,
@@ -14,18 +17,18 @@ from .models import (
 )
 
 
-class SlotInline(admin.TabularInline):
+class SlotInline(PortalTabularInline):
     model = Slot
     extra = 0
 
 
-class SeriesDateInline(admin.TabularInline):
+class SeriesDateInline(PortalTabularInline):
     model = SeriesDate
     extra = 0
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(PortalModelAdmin):
     list_display = [
         "name",
         "kind",
@@ -41,27 +44,27 @@ class SeriesAdmin(admin.ModelAdmin):
     inlines = [SlotInline, SeriesDateInline]
 
 
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(PortalTabularInline):
     model = Attendance
     extra = 0
     autocomplete_fields = ["person", "company"]
     readonly_fields = ["recorded_by", "recorded_at"]
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(PortalTabularInline):
     model = Attachment
     extra = 0
     readonly_fields = ["content_type", "size", "original_name", "uploaded_by", "uploaded_at"]
 
 
-class InvitationInline(admin.TabularInline):
+class InvitationInline(PortalTabularInline):
     model = Invitation
     extra = 0
     fields = ["name", "email", "reason", "invited_at"]
     readonly_fields = ["invited_at"]
 
 
-class MeetingAdminForm(forms.ModelForm):
+class MeetingAdminForm(SingleLineFields, forms.ModelForm):
     """Staff change a meeting's time, place, status and texts through the meeting's
     guarded changes, as the coordinators' pages do: a forbidden change is an error on
     the form, and an allowed one grows the calendar SEQUENCE and marks the meeting
@@ -116,7 +119,7 @@ class MeetingAdminForm(forms.ModelForm):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(PortalModelAdmin):
     list_display = [
         "series",
         "starts_at",
@@ -146,7 +149,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoteRevision)
-class NoteRevisionAdmin(admin.ModelAdmin):
+class NoteRevisionAdmin(PortalModelAdmin):
     list_display = ["meeting", "field", "author", "created_at"]
     list_filter = ["field"]
     search_fields = ["meeting__series__name", "meeting__topic", "text", "author__full_name"]

@@ -7,12 +7,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
+from lcoo.forms import SingleLineFields
 from members.models import Company, Person, timezone_choices
 
 from .models import Attachment, Delivery, NoteRevision, Series, SeriesDate, Slot
 
 
-class MeetingFilterForm(forms.Form):
+class MeetingFilterForm(SingleLineFields, forms.Form):
     kind = forms.ChoiceField(
         choices=[("", "All kinds"), *Series.Kind.choices], required=False, label="Kind"
     )
@@ -29,7 +30,7 @@ class MeetingFilterForm(forms.Form):
             self.fields["series"].queryset = series_queryset
 
 
-class SeriesForm(forms.ModelForm):
+class SeriesForm(SingleLineFields, forms.ModelForm):
     class Meta:
         model = Series
         fields = [
@@ -73,7 +74,7 @@ class SeriesForm(forms.ModelForm):
         return slug
 
 
-class SlotForm(forms.ModelForm):
+class SlotForm(SingleLineFields, forms.ModelForm):
     class Meta:
         model = Slot
         fields = ["weekday", "local_time", "zone"]
@@ -125,7 +126,7 @@ class SeriesDatesField(forms.CharField):
         return sorted(set(dates))
 
 
-class SeriesDatesForm(forms.Form):
+class SeriesDatesForm(SingleLineFields, forms.Form):
     dates = SeriesDatesField(
         required=False,
         label="Meeting dates",
@@ -178,7 +179,7 @@ def split_local(moment: datetime.datetime, zone: str) -> list:
     return [local.date(), local.time().replace(tzinfo=None), zone]
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(SingleLineFields, forms.Form):
     starts_at = LocalDateTimeField(label="Starts", help_text="Date, time and the zone they are in.")
     duration_minutes = forms.IntegerField(min_value=5, max_value=24 * 60, label="Length (minutes)")
     topic = forms.CharField(max_length=300, required=False)
@@ -193,7 +194,7 @@ class MeetingForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(SingleLineFields, forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 18}), required=False)
     base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -203,11 +204,11 @@ class NoteForm(forms.Form):
         self.fields["text"].help_text = "Markdown: **bold**, *italic*, lists, links, tables."
 
 
-class CancelForm(forms.Form):
+class CancelForm(SingleLineFields, forms.Form):
     reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(SingleLineFields, forms.Form):
     people = forms.ModelMultipleChoiceField(
         queryset=Person.objects.none(),
         required=False,
@@ -264,7 +265,7 @@ MAGIC = {
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
-class AttachmentForm(forms.ModelForm):
+class AttachmentForm(SingleLineFields, forms.ModelForm):
     class Meta:
         model = Attachment
         fields = ["title", "file"]
@@ -293,7 +294,7 @@ class AttachmentForm(forms.ModelForm):
         return upload
 
 
-class ResendForm(forms.Form):
+class ResendForm(SingleLineFields, forms.Form):
     kind = forms.ChoiceField(choices=Delivery.Kind.choices)
     recipient = forms.EmailField(
         required=False, help_text="Leave empty to send again to everyone it went to."

@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
 
+from lcoo.admin import PortalModelAdmin, PortalTabularInline
+from lcoo.forms import SingleLineFields
+
 from .models import Company, Person, Role, SubTeam, SubTeamMembership, ToolLink
 
 
@@ -41,7 +44,7 @@ class RoleInlineFormSet(BaseInlineFormSet):
                     )
 
 
-class RoleInline(admin.TabularInline):
+class RoleInline(PortalTabularInline):
     model = Role
     formset = RoleInlineFormSet
     fk_name = "person"
@@ -87,7 +90,7 @@ class IncompleteFilter(admin.SimpleListFilter):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(PortalModelAdmin):
     list_display = ["name", "status", "hq_timezone", "joined_on", "left_on", "people_count"]
     list_filter = ["status", IncompleteFilter, "hq_timezone"]
     search_fields = ["name", "slug", "website"]
@@ -103,13 +106,13 @@ class CompanyAdmin(admin.ModelAdmin):
         return company.people_total
 
 
-class PersonCreationForm(AdminUserCreationForm):
+class PersonCreationForm(SingleLineFields, AdminUserCreationForm):
     class Meta:
         model = Person
         fields = ["email", "full_name"]
 
 
-class PersonChangeForm(UserChangeForm):
+class PersonChangeForm(SingleLineFields, UserChangeForm):
     class Meta:
         model = Person
         fields = "__all__"
@@ -161,7 +164,7 @@ class PersonAdmin(UserAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(PortalModelAdmin):
     list_display = ["person", "kind", "company", "starts_on", "ends_on", "granted_by"]
     list_filter = ["kind", "company", "starts_on", "ends_on"]
     search_fields = ["person__full_name", "person__email", "company__name", "note"]
@@ -176,14 +179,14 @@ class RoleAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class SubTeamMembershipInline(admin.TabularInline):
+class SubTeamMembershipInline(PortalTabularInline):
     model = SubTeamMembership
     extra = 0
     autocomplete_fields = ["person"]
 
 
 @admin.register(SubTeam)
-class SubTeamAdmin(admin.ModelAdmin):
+class SubTeamAdmin(PortalModelAdmin):
     list_display = ["name", "kind", "lead", "is_active", "created_on"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "description", "lead__full_name"]
@@ -194,7 +197,7 @@ class SubTeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(ToolLink)
-class ToolLinkAdmin(admin.ModelAdmin):
+class ToolLinkAdmin(PortalModelAdmin):
     list_display = ["name", "category", "url", "position", "is_visible"]
     list_editable = ["position", "is_visible"]
     list_filter = ["category", "is_visible"]

@@ -1,9 +1,11 @@
 from django import forms
 
+from lcoo.forms import SingleLineFields
+
 from .models import Company, Person, Role, timezone_choices
 
 
-class SignupDetailsForm(forms.Form):
+class SignupDetailsForm(SingleLineFields, forms.Form):
     """Extra fields on allauth's sign-up form: what a participant tells us about themselves."""
 
     full_name = forms.CharField(max_length=200, label="Full name")
@@ -19,18 +21,18 @@ class SignupDetailsForm(forms.Form):
         user.save(update_fields=["full_name", "time_zone"])
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(SingleLineFields, forms.ModelForm):
     class Meta:
         model = Person
         fields = ["full_name", "time_zone", "profile_public", "wants_reminders"]
 
 
-class TimezoneSwitchForm(forms.Form):
+class TimezoneSwitchForm(SingleLineFields, forms.Form):
     tz = forms.ChoiceField(choices=timezone_choices, label="Show times in")
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-class RoleGrantForm(forms.ModelForm):
+class RoleGrantForm(SingleLineFields, forms.ModelForm):
     """What a chair fills in to grant a role; the rules are checked by Role.clean()."""
 
     class Meta:
