@@ -1,10 +1,12 @@
 """Personal calendar tokens: only their hash is kept (in the database and in cache key
-names), and a wrong token costs no more than a right one."""
+names), a wrong token costs no more than a right one, and a new password kills them."""
 
 import datetime
+import re
 
 import pytest
 import redis
+from django.core import mail
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
@@ -12,7 +14,7 @@ from django.urls import reverse
 
 from meetings.calendar_tokens import revoke_calendar_tokens
 from meetings.models import CalendarToken, calendar_token_hash
-from tests.factories import PersonFactory
+from tests.factories import PASSWORD, PersonFactory
 from tests.meetings.helpers import shown_calendar_tokens
 
 #: The last migration that kept tokens in plain text.
@@ -72,6 +74,44 @@ def test_forged_and_revoked_tokens_answer_404_after_one_lookup_by_hash(client, p
         assert calendar_token_hash(token) in lookup
         assert token not in lookup
     assert calendar_token_hash(valid) in queries["valid"][0]
+
+
+@pytest.mark.django_db
+def test_password_reset_kills_the_old_feed_address(client, participant):
+    token = CalendarToken.issue(participant)
+    assert feed(client, token).status_code == 200
+
+    client.post(reverse("account_reset_password"), {"email": participant.email})
+    [link] = re.findall(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[0].body)
+    # allauth keeps the key in the session and sends the browser on to its form.
+    [(form, _)] = client.get(link, follow=True).redirect_chain
+    done = client.post(
+        form, {"password1": "a-brand-new-password-1", "password2": "a-brand-new-password-1"}
+    )
+
+    assert done.status_code == 302
+    assert feed(client, token).status_code == 404
+    assert CalendarToken.objects.filter(person=participant).count() == 0
+
+
+@pytest.mark.django_db
+def test_password_change_kills_the_old_feed_address(client, participant):
+    token = CalendarToken.issue(participant)
+    client.force_login(participant)
+
+    changed = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-brand-new-password-1",
+            "password2": "a-brand-new-password-1",
+        },
+    )
+
+    assert changed.status_code == 302
+    assert feed(client, token).status_code == 404
+    [renewed] = shown_calendar_tokens(client.get(reverse("meetings:calendar-settings")))
+    assert feed(client, renewed).status_code == 200
 
 
 @pytest.mark.django_db
