@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from lcoo import pagecache
@@ -268,6 +269,7 @@ def event_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@cache_control(private=True, no_store=True)
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     """The person's private feed address, shown once: on the visit that issues it (the
     first, or the one right after they asked for a new address). The portal keeps only

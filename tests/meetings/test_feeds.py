@@ -255,6 +255,17 @@ def test_calendar_page_shows_a_renewed_address_once(client, participant):
 
 
 @pytest.mark.django_db
+def test_calendar_page_is_private_and_never_stored(client, participant):
+    client.force_login(participant)
+
+    issuing = client.get(reverse("meetings:calendar-settings"))
+    later = client.get(reverse("meetings:calendar-settings"))
+
+    assert issuing["Cache-Control"] == "private, no-store"
+    assert later["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.django_db
 def test_feeds_keep_their_cache_headers(client, participant, rotating):
     token = CalendarToken.issue(participant)
 
