@@ -24,13 +24,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from lcoo import pagecache
 from members.permissions import ANONYMOUS, Access, access_for, compute_access
 
+from .calendar_tokens import revoke_calendar_tokens
 from .ical import build_calendar
-from .models import Audience, CalendarToken, Invitation, Meeting, Series, new_calendar_token
+from .models import Audience, CalendarToken, Invitation, Meeting, Series
 
 FEED_VERSION = "1"  # bump when the event format changes, so clients refetch
 CACHE_SECONDS = 24 * 3600
@@ -219,8 +221,9 @@ def kind_feed(request: HttpRequest, kind: str) -> HttpResponse:
 
 @require_safe
 def private_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The meetings a person may see, with conference links: for their calendar app."""
-    entry = CalendarToken.objects.select_related("person").filter(token=token).first()
+    """The meetings a person may see, with conference links: for their calendar app.
+    A wrong token costs what a right one does up to the answer: a hash and one lookup."""
+    entry = CalendarToken.objects.for_token(token).select_related("person").first()
     if entry is None or not entry.person.is_active:
         raise Http404
     access = compute_access(entry.person)
@@ -238,7 +241,8 @@ def private_feed(request: HttpRequest, token: str) -> HttpResponse:
         request,
         meetings,
         name=f"LCOO meetings for {entry.person.full_name}",
-        key=f"person:{entry.person_id}:{token}:{sorted(invited)}",
+        # The hash, never the token: the key names cache entries in Redis.
+        key=f"person:{entry.person_id}:{entry.token_hash}:{sorted(invited)}",
         access=access,
         filename="lcoo-my-meetings.ics",
         public=False,
@@ -265,17 +269,26 @@ def event_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@cache_control(private=True, no_store=True)
 def calendar_settings(request: HttpRequest) -> HttpResponse:
-    entry, _ = CalendarToken.objects.get_or_create(person=request.user)
-    url = settings.SITE_URL + reverse("meetings:private-feed", args=[entry.token])
-    return render(request, "meetings/calendar_settings.html", {"private_url": url, "entry": entry})
+    """The person's private feed address, shown once: on the visit that issues it (the
+    first, or the one right after they asked for a new address). The portal keeps only
+    its hash, so later visits can only say that it exists."""
+    entry = CalendarToken.objects.filter(person=request.user).first()
+    private_url = None
+    if entry is None:
+        token = CalendarToken.issue(request.user)
+        private_url = settings.SITE_URL + reverse("meetings:private-feed", args=[token])
+    return render(
+        request, "meetings/calendar_settings.html", {"private_url": private_url, "entry": entry}
+    )
 
 
 @login_required
 @require_POST
 def regenerate_calendar_token(request: HttpRequest) -> HttpResponse:
-    CalendarToken.objects.update_or_create(
-        person=request.user, defaults={"token": new_calendar_token()}
-    )
+    """Kill the address; the page issues and shows the new one (so it is never kept to
+    carry it over the redirect)."""
+    revoke_calendar_tokens(person=request.user)
     messages.success(request, "Your private calendar address is new; the old one no longer works.")
     return redirect("meetings:calendar-settings")

@@ -6,11 +6,13 @@ from .meeting import (
     Attachment,
     Attendance,
     CalendarToken,
+    CalendarTokenQuerySet,
     Invitation,
     Meeting,
     MeetingQuerySet,
     NoteRevision,
     attachment_path,
+    calendar_token_hash,
     new_calendar_token,
 )
 from .series import Audience, Series, SeriesDate, SeriesQuerySet, Slot, rotation_cadence
@@ -20,6 +22,7 @@ __all__ = [
     "Attendance",
     "Audience",
     "CalendarToken",
+    "CalendarTokenQuerySet",
     "Delivery",
     "DeliveryQuerySet",
     "Invitation",
@@ -31,6 +34,7 @@ __all__ = [
     "SeriesQuerySet",
     "Slot",
     "attachment_path",
+    "calendar_token_hash",
     "new_calendar_token",
     "rotation_cadence",
 ]

@@ -4,6 +4,7 @@ attachments, invitations, and the secret of a person's calendar feed."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import secrets
 import uuid
 
@@ -383,17 +384,41 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def calendar_token_hash(token: str) -> str:
+    """What the database keeps of a token: its SHA-256 (hex). A token is 256 random bits,
+    so a plain hash cannot be reversed by guessing, and needs no key that could change."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CalendarTokenQuerySet(models.QuerySet):
+    def for_token(self, token: str) -> CalendarTokenQuerySet:
+        """The entry of a token from a feed address: one lookup in the unique index."""
+        return self.filter(token_hash=calendar_token_hash(token))
+
+
 class CalendarToken(models.Model):
-    """The secret in a person's private calendar feed URL; regenerating it kills the old URL."""
+    """The secret in a person's private calendar feed URL, kept only as its hash: the token
+    itself is shown once, when it is issued; issuing another kills the old URL."""
 
     person = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
     )
-    token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now=True)
+
+    objects = CalendarTokenQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"Calendar token of {self.person}"
+
+    @classmethod
+    def issue(cls, person) -> str:
+        """A new token for `person`, replacing theirs; the raw token is returned, never kept."""
+        token = new_calendar_token()
+        cls.objects.update_or_create(
+            person=person, defaults={"token_hash": calendar_token_hash(token)}
+        )
+        return token
 
 
 class Invitation(models.Model):

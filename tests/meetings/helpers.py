@@ -1,9 +1,10 @@
 """Workflows only tests need: an extra meeting outside the rotation, one person's
-participation."""
+participation; the private feed addresses a page shows."""
 
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.db import transaction
 
@@ -41,3 +42,8 @@ def person_participation(person: Person) -> Participation:
     )  # fmt: skip
     empty = Participation(name=person.full_name, by_kind={}, last_attended=None)
     return participation_by(rows).get(person.pk, empty)
+
+
+def shown_calendar_tokens(page) -> list[str]:
+    """The tokens of the private feed addresses a page shows, in order."""
+    return re.findall(r"/meetings/calendar/([A-Za-z0-9_-]+)\.ics", page.content.decode())

@@ -10,8 +10,9 @@ from django.utils.http import http_date
 from icalendar import Calendar
 
 from meetings import scheduling
-from meetings.models import CalendarToken
+from meetings.models import CalendarToken, calendar_token_hash
 from tests.factories import MeetingFactory, SeriesFactory, SlotFactory
+from tests.meetings.helpers import shown_calendar_tokens
 
 UTC = datetime.UTC
 
@@ -185,7 +186,7 @@ def test_public_feeds_leak_no_conference_link_and_no_board_meeting(
 
 @pytest.mark.django_db
 def test_private_feed_for_executive_has_board_meeting_and_links(client, rotating, board, executive):
-    token = CalendarToken.objects.create(person=executive).token
+    token = CalendarToken.issue(executive)
 
     body = client.get(reverse("meetings:private-feed", args=[token])).content.decode()
 
@@ -197,7 +198,7 @@ def test_private_feed_for_executive_has_board_meeting_and_links(client, rotating
 
 @pytest.mark.django_db
 def test_private_feed_for_participant_has_links_but_no_board(client, rotating, board, participant):
-    token = CalendarToken.objects.create(person=participant).token
+    token = CalendarToken.issue(participant)
 
     body = client.get(reverse("meetings:private-feed", args=[token])).content.decode()
 
@@ -210,11 +211,10 @@ def test_private_feed_for_participant_has_links_but_no_board(client, rotating, b
 def test_private_feed_refuses_wrong_and_regenerated_tokens(client, participant, rotating):
     client.force_login(participant)
     page = client.get(reverse("meetings:calendar-settings"))
-    old = CalendarToken.objects.get(person=participant).token
-    assert old in page.content.decode()
+    [old] = shown_calendar_tokens(page)
 
-    client.post(reverse("meetings:calendar-regenerate"))
-    new = CalendarToken.objects.get(person=participant).token
+    renewed = client.post(reverse("meetings:calendar-regenerate"), follow=True)
+    [new] = shown_calendar_tokens(renewed)
     client.logout()
 
     assert client.get(reverse("meetings:private-feed", args=[old])).status_code == 404
@@ -224,6 +224,63 @@ def test_private_feed_refuses_wrong_and_regenerated_tokens(client, participant, 
     assert client.get(reverse("meetings:private-feed", args=[new])).status_code == 200
     assert len(new) >= 40
     assert new != old
+
+
+@pytest.mark.django_db
+def test_calendar_page_shows_the_private_address_only_once(client, participant):
+    client.force_login(participant)
+
+    first = client.get(reverse("meetings:calendar-settings"))
+    again = client.get(reverse("meetings:calendar-settings"))
+
+    [token] = shown_calendar_tokens(first)
+    assert CalendarToken.objects.get(person=participant).token_hash == calendar_token_hash(token)
+    assert shown_calendar_tokens(again) == []
+    assert "You have a private address, made" in again.content.decode()
+    assert "Make a new address" in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_calendar_page_shows_a_renewed_address_once(client, participant):
+    client.force_login(participant)
+    [old] = shown_calendar_tokens(client.get(reverse("meetings:calendar-settings")))
+
+    renewed = client.post(reverse("meetings:calendar-regenerate"), follow=True)
+    again = client.get(reverse("meetings:calendar-settings"))
+
+    [new] = shown_calendar_tokens(renewed)
+    assert new != old
+    assert CalendarToken.objects.get(person=participant).token_hash == calendar_token_hash(new)
+    assert shown_calendar_tokens(again) == []
+
+
+@pytest.mark.django_db
+def test_calendar_page_is_private_and_never_stored(client, participant):
+    client.force_login(participant)
+
+    issuing = client.get(reverse("meetings:calendar-settings"))
+    later = client.get(reverse("meetings:calendar-settings"))
+
+    assert issuing["Cache-Control"] == "private, no-store"
+    assert later["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.django_db
+def test_feeds_keep_their_cache_headers(client, participant, rotating):
+    token = CalendarToken.issue(participant)
+
+    private = client.get(reverse("meetings:private-feed", args=[token]))
+    public = client.get(reverse("meetings:ical-feed"))
+
+    assert (private["Cache-Control"], private["Vary"]) == (
+        "private, max-age=300",
+        "Accept-Encoding, Cookie",
+    )
+    assert (public["Cache-Control"], public["Vary"]) == (
+        "public, max-age=300",
+        "Accept-Encoding, Cookie",
+    )
+    assert len(private["ETag"]) == 34  # 32 hex digits, quoted
 
 
 @pytest.mark.django_db
@@ -456,8 +513,8 @@ def test_private_feed_has_board_meetings_the_person_is_invited_to(
     from meetings.models import Invitation
 
     Invitation.objects.create(meeting=board, name="Ivy Invitee", email=participant.email.upper())
-    mine = CalendarToken.objects.create(person=participant).token
-    others = CalendarToken.objects.create(person=other_coordinator).token
+    mine = CalendarToken.issue(participant)
+    others = CalendarToken.issue(other_coordinator)
 
     invited = client.get(reverse("meetings:private-feed", args=[mine])).content.decode()
     not_invited = client.get(reverse("meetings:private-feed", args=[others])).content.decode()

@@ -89,7 +89,7 @@ def world(company, other_company, settings, tmp_path, with_mfa) -> dict[str, str
         )
         for key, on in [("attachment", meeting), ("board-attachment", board_meeting)]
     }
-    token = CalendarToken.objects.create(person=public_person)
+    token = CalendarToken.issue(public_person)
 
     topic = TopicFactory(name="Upgrades", slug="upgrades")
     agreements = {
@@ -139,7 +139,7 @@ def world(company, other_company, settings, tmp_path, with_mfa) -> dict[str, str
         "meeting": str(meeting.pk),
         "board-meeting": str(board_meeting.pk),
         "draft-meeting": str(draft.pk),
-        "calendar-token": token.token,
+        "calendar-token": token,
         "action-item": str(item.pk),
         "board-action-item": str(board_item.pk),
         "forum-topic": forum_topic.slug,

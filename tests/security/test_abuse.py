@@ -164,7 +164,7 @@ def test_a_coordinator_cannot_move_an_application_to_the_board(client, coordinat
         joining.schedule_welcome(
             application=application, meeting=meetings_["board"], actor=coordinator
         )
-    token = CalendarToken.objects.create(person=coordinator).token
+    token = CalendarToken.issue(coordinator)
     feed = client.get(reverse("meetings:private-feed", args=[token])).content.decode()
 
     assert application.state == JoinApplication.State.DESIRE_EXPRESSED  # waits for the board

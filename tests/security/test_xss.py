@@ -58,7 +58,7 @@ NOT_USER_ENTERED = {
     "meetings.Series.slug": "a slug: letters, digits and hyphens (SlugField)",
     "meetings.Series.mailing_list": "an e-mail address, validated (EmailField)",
     "meetings.Attachment.content_type": "chosen by AttachmentForm from its allowed types",
-    "meetings.CalendarToken.token": "a random token made by the portal",
+    "meetings.CalendarToken.token_hash": "the hash of a random token made by the portal",
     "meetings.Delivery.recipient": "an e-mail address of the portal's people or lists",
     "meetings.Delivery.last_error": "the SMTP server's error message",
     "meetings.Invitation.email": "an e-mail address, validated (EmailField)",
