@@ -50,6 +50,7 @@ def _feed_response(
     filename: str,
     public: bool,
     include_location: Callable[[Meeting], bool] | None = None,
+    include_agenda: Callable[[Meeting], bool] = lambda meeting: True,
 ) -> HttpResponse:
     include_location = include_location or access.can_see_conference_link
     etag, last_modified = _fingerprint(meetings, key=key, access=access)
@@ -61,7 +62,12 @@ def _feed_response(
     else:
         packed = "gzip" in request.headers.get("Accept-Encoding", "")
         body = _body(
-            meetings, etag=etag, name=name, include_location=include_location, packed=packed
+            meetings,
+            etag=etag,
+            name=name,
+            include_location=include_location,
+            include_agenda=include_agenda,
+            packed=packed,
         )
         response = HttpResponse(body, content_type=CONTENT_TYPE)
         if packed:
@@ -113,6 +119,7 @@ def _body(
     etag: str,
     name: str,
     include_location: Callable[[Meeting], bool],
+    include_agenda: Callable[[Meeting], bool],
     packed: bool,
 ) -> bytes:
     """The feed as built for this ETag, plain or gzipped (a big feed is mostly repeats).
@@ -127,6 +134,7 @@ def _body(
             meetings.for_calendar().order_by("starts_at", "pk"),
             name=name,
             include_location=include_location,
+            include_agenda=include_agenda,
         )
         compressed = gzip.compress(plain, compresslevel=1, mtime=0)
         cache.set_many(
@@ -247,6 +255,8 @@ def private_feed(request: HttpRequest, token: str) -> HttpResponse:
         filename="lcoo-my-meetings.ics",
         public=False,
         include_location=lambda m: m.pk in invited or access.can_see_conference_link(m),
+        # Someone invited by name gets the time and the link; the agenda is the board's.
+        include_agenda=access.can_see_meeting,
     )
 
 

@@ -144,11 +144,11 @@ def _utc(moment: datetime.datetime) -> str:
     return _stamp(moment.astimezone(datetime.UTC)) + "Z"
 
 
-def _description(meeting: Meeting, page_url: str) -> str:
+def _description(meeting: Meeting, page_url: str, *, with_agenda: bool = True) -> str:
     parts = []
     if meeting.is_cancelled:
         parts.append(f"Cancelled. {meeting.cancel_reason}".strip())
-    agenda = meeting.agenda.strip()
+    agenda = meeting.agenda.strip() if with_agenda else ""
     if agenda:
         if len(agenda) > DESCRIPTION_AGENDA_CHARS:
             agenda = agenda[:DESCRIPTION_AGENDA_CHARS].rsplit("\n", 1)[0] + "\n…"
@@ -210,8 +210,15 @@ def calendar_rows(meetings: QuerySet[Meeting]) -> Iterable[_Row]:
     return map(_Row, meetings.values_list(*_Row.FIELDS).iterator(chunk_size=2000))
 
 
-def event(meeting: Meeting | _Row, *, include_location: bool, pages: _Pages | None = None) -> str:
-    """The VEVENT of one meeting. `include_location` only for people allowed to see the link."""
+def event(
+    meeting: Meeting | _Row,
+    *,
+    include_location: bool,
+    pages: _Pages | None = None,
+    include_agenda: bool = True,
+) -> str:
+    """The VEVENT of one meeting. `include_location` only for people allowed to see the
+    link, `include_agenda` only for those who may see the meeting itself."""
     pages = pages or _Pages()
     zone_name = meeting.slot_zone
     zone = rotation.zone(zone_name)  # cached: ZoneInfo's own cache holds only a few zones
@@ -232,7 +239,7 @@ def event(meeting: Meeting | _Row, *, include_location: bool, pages: _Pages | No
         start + CRLF,
         end + CRLF,
         _line("SUMMARY", _text(meeting.title)),
-        _line("DESCRIPTION", _text(_description(meeting, page_url))),
+        _line("DESCRIPTION", _text(_description(meeting, page_url, with_agenda=include_agenda))),
         _line("URL", page_url),
         _line("STATUS", "CANCELLED" if meeting.is_cancelled else "CONFIRMED"),
         _line("CLASS", "PRIVATE" if meeting.is_board else "PUBLIC"),
@@ -250,6 +257,7 @@ def build_calendar(
     *,
     name: str,
     include_location: Callable[[Meeting], bool] = lambda meeting: False,
+    include_agenda: Callable[[Meeting], bool] = lambda meeting: True,
     method: str | None = None,
 ) -> bytes:
     """The calendar of these meetings (a queryset is read as plain rows, in its order)."""
@@ -259,7 +267,14 @@ def build_calendar(
     if isinstance(meetings, QuerySet):
         meetings = calendar_rows(meetings)
     for meeting in meetings:
-        events.append(event(meeting, include_location=include_location(meeting), pages=pages))
+        events.append(
+            event(
+                meeting,
+                include_location=include_location(meeting),
+                include_agenda=include_agenda(meeting),
+                pages=pages,
+            )
+        )
         if meeting.slot_zone != "UTC":
             zones.add(meeting.slot_zone)
     head = [

@@ -340,3 +340,17 @@ def test_seed_demo_refuses_to_run_in_production_mode():
     assert result.returncode != 0
     assert "seed_demo makes logins with a published password" in result.stderr
     assert "Demo logins" not in result.stdout
+
+
+@pytest.mark.django_db
+def test_someone_invited_to_the_board_gets_time_and_link_but_not_the_agenda(
+    client, participant, meetings_
+):
+    board = meetings_["board"]  # its agenda: "- Budget"
+    Invitation.objects.create(meeting=board, name="Ivy Invitee", email=participant.email)
+    token = CalendarToken.issue(participant)
+
+    feed = client.get(reverse("meetings:private-feed", args=[token])).content.decode()
+
+    assert "meet.example.org/board" in feed
+    assert "Budget" not in feed
