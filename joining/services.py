@@ -276,7 +276,9 @@ def record_desire(
     *, application: JoinApplication, meeting: Meeting | None, actor: Person, note: str = ""
 ) -> JoinApplication:
     """The company said at a General Meeting that it wants to join; the welcome at the
-    next Executive Board meeting is scheduled at once."""
+    next Executive Board meeting is scheduled with it when the actor may see the board and
+    its delegates may be invited (otherwise a chair or executive representative schedules
+    it as the next step)."""
     _lock(application, State.DESIRE_EXPRESSED)
     if meeting is None:
         raise ValidationError({"meeting": "Choose the General Meeting where it was said."})
@@ -287,7 +289,12 @@ def record_desire(
     board = next_board_meeting(after=meeting.starts_at)
     # The welcome invites someone to the board: only those who may see it schedule it.
     if board is not None and access_for(actor).can_see_board:
-        schedule_welcome(application=application, meeting=board, actor=actor)
+        try:
+            with transaction.atomic():
+                schedule_welcome(application=application, meeting=board, actor=actor)
+        except ValidationError:
+            # The wish stands; the refusal is met when the welcome is scheduled by hand.
+            application.refresh_from_db()
     return application
 
 
@@ -372,10 +379,13 @@ def _unschedule_welcome(application: JoinApplication, actor: Person | None) -> N
         return
     Invitation.objects.filter(meeting=previous, email=application.executive.email).delete()
     line = f"- {_welcome_item(application)}"
+    # A coordinator who declines the application never sees the board's agenda: the
+    # portal takes its own line back, in its own name.
+    author = actor if actor is not None and access_for(actor).can_see_board else None
     _edit_agenda(
         previous,
         lambda agenda: "".join(x for x in agenda.splitlines(keepends=True) if x.strip() != line),
-        actor,
+        author,
     )
 
 

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between two warnings about the same outage.
 WARN_EVERY = 10.0
-#: allauth's limits (and their locks) and the portal's own (lcoo.http.hit_rate_limit).
+#: allauth's limits (and their locks) and the portal's own (lcoo.http.rate_limited).
 RATE_LIMIT_PREFIXES = ("allauth:rl:", "ratelimit:")
 
 

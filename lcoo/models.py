@@ -78,7 +78,7 @@ class OutboxRow(models.Model):
 
 
 class Mail(OutboxRow):
-    """A message composed when its change was made: join workflow steps, role notices,
+    """A message composed when its change was made: join workflow steps, invitations,
     account mail. (Meeting announcements are `meetings.Delivery` rows, composed when sent,
     so that a change between deciding and sending is told as it is.)"""
 

@@ -3,9 +3,10 @@
 Pages are the same for every anonymous visitor in one time zone, so the cache key is
 (data version, zone, host, path and query): a new visitor in a known zone never misses.
 A page is kept only when its view read every parameter of the query string, so made-up
-parameters (`?junk=1`, `?junk=2`…) cannot fill the cache: such pages are computed, not
-kept. Absolute links in pages are built from SITE_URL, never from the request's Host. Any save or
-delete of the group's data bumps the version, which retires every cached page at once.
+parameter names (`?junk=1`, `?junk=2`…) cannot fill the cache: such pages are computed,
+not kept. Absolute links in pages are built from SITE_URL, never from the request's Host.
+Any save or delete of the group's data bumps the version, which retires every cached
+page at once.
 It needs a cache that every process shares (settings.PAGE_CACHE_SECONDS is 0 without
 one), and it survives that cache going away: pages are then computed, and a bump that
 could not be written is written by this process as soon as the cache is back.
@@ -86,9 +87,11 @@ def _cacheable(request: HttpRequest) -> bool:
 class _ReadTrackingQuery(QueryDict):
     """request.GET that remembers which parameters the view asked for by name."""
 
-    def __init__(self, query_string: str, encoding: str | None = None):
+    def __init__(
+        self, query_string: str | None = None, mutable: bool = False, encoding: str | None = None
+    ):
         self.read: set[str] = set()  # before parsing, which looks keys up too
-        super().__init__(query_string, encoding=encoding)
+        super().__init__(query_string, mutable=mutable, encoding=encoding)
         self.read.clear()
 
     def __getitem__(self, key):

@@ -21,7 +21,10 @@ def send_batch(
     """Run `deliver` for one batch of `limit` rows in the sender `task`: retried with
     backoff while the SMTP server is away, and queued again after a full batch."""
     result = deliver(limit=limit)
-    if result.retried and not task.request.is_eager:
+    # Retry the task only when the server took nothing (it is away): a recipient's
+    # server answering "later" must not hold back the rest of a large batch; its rows
+    # wait out their own backoff and the beat's sweep takes them.
+    if result.retried and not result.sent and not task.request.is_eager:
         # In-process (no broker), the next run_due_jobs picks the rows up instead.
         countdown = transport.backoff(task.request.retries + 1).total_seconds()
         logger.warning("Mail delivery will be retried in %ss: %s", countdown, result.errors[-1])
@@ -40,6 +43,10 @@ def start_sender(task: Task, **kwargs) -> None:
         task.delay(**kwargs)
     except OperationalError as error:
         logger.warning("Broker unavailable, mail waits in the database: %s", error)
+    except Exception:
+        # Anything else (in development the sender runs here, in-process): logged, and
+        # the rows wait for the sweep; the committed change stands and its page answers.
+        logger.exception("Could not start the mail sender; mail waits in the database")
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)

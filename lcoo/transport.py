@@ -125,16 +125,19 @@ def send_rows[Row: OutboxRow](
             try:
                 if isinstance(smtp, smtplib.SMTP):
                     content = raw(row) if raw else _as_bytes(compose(row))
+                    # An internationalised domain as the server can take it (IDNA).
+                    envelope_to = connection.prep_address(row.recipient)
                 else:
                     message = compose(row)
             except ValueError as error:
-                # Django's BadHeaderError (a line break in a header) and other faults of
-                # this one message: it can never be sent, the rest go on.
+                # Django's BadHeaderError (a line break in a header), an address that
+                # cannot be encoded, and other faults of this one message: it can never
+                # be sent, and the rest go on.
                 _fail(model, row, error, result)
                 continue
             try:
                 if isinstance(smtp, smtplib.SMTP):
-                    smtp.sendmail(sender, [row.recipient], content)
+                    smtp.sendmail(sender, [envelope_to], content)
                 else:  # a development backend (console, memory)
                     connection.send_messages([message])
             except smtplib.SMTPRecipientsRefused as error:
@@ -156,6 +159,11 @@ def send_rows[Row: OutboxRow](
                 # The same, from the socket (SMTPException is an OSError too: it comes first).
                 _retry_later(model, rows[index:], error, result, now)
                 break
+            except ValueError as error:
+                # What the server cannot be given at all (a local part that is not ASCII,
+                # to a server without SMTPUTF8): this row fails, the rest go on.
+                _fail(model, row, error, result)
+                continue
             model.objects.filter(pk=row.pk).update(
                 status=Status.SENT, sent_at=timezone.now(), attempts=row.attempts + 1
             )
@@ -192,10 +200,6 @@ def backoff(attempts: int) -> datetime.timedelta:
     """The base delay (30 s), then twice as long on every attempt, at most half an hour."""
     base = datetime.timedelta(seconds=settings.DELIVERY_BACKOFF_SECONDS)
     return min(base * 2 ** min(max(attempts - 1, 0), 20), BACKOFF_CAP)
-
-
-def pending_mail_count(now: datetime.datetime | None = None) -> int:
-    return Mail.objects.filter(sendable(now or timezone.now())).count()
 
 
 def _describe(error: Exception) -> str:

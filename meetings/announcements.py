@@ -16,7 +16,12 @@ from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
-from .audience import announcement_recipients, audience_people, earlier_recipients
+from .audience import (
+    announcement_recipients,
+    audience_people,
+    earlier_recipients,
+    may_still_hear,
+)
 from .models import Delivery, Meeting, Series
 
 REMINDER_AHEAD = datetime.timedelta(hours=24)
@@ -140,7 +145,9 @@ def resend(
     earlier = meeting.deliveries.filter(kind=kind)
     if recipient:
         earlier = earlier.filter(recipient=recipient.lower())
-    targets = dict(earlier.values_list("recipient", "person_id"))
+    # Only to those who may still hear of it: a resend of the board's agenda never
+    # reaches a former executive, nor a list that may no longer hear it.
+    targets = dict(may_still_hear(meeting, dict(earlier.values_list("recipient", "person_id"))))
     if not targets:
         return 0
     next_round = (meeting.deliveries.filter(kind=kind).aggregate(r=Max("round"))["r"] or 0) + 1

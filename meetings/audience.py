@@ -54,14 +54,20 @@ def announcement_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
 
 def earlier_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
     """Everyone who was told of the meeting and may still see it: they must hear of its
-    changes. Someone who has lost that right since (an executive representative who
-    stepped down, a closed account) hears nothing more of it: an update carries the
-    agenda."""
+    changes."""
     told = dict(
         meeting.deliveries.filter(kind=Delivery.Kind.ANNOUNCEMENT, round=0).values_list(
             "recipient", "person_id"
         )
     )
+    return may_still_hear(meeting, told)
+
+
+def may_still_hear(meeting: Meeting, told: dict[str, int | None]) -> list[tuple[str, int | None]]:
+    """Of these (address: person id) that heard of the meeting, those who may hear of it
+    again. Someone who has lost the right to see it since (an executive representative
+    who stepped down, a closed account) hears nothing more of it: its mail carries the
+    agenda. A list hears only while it may (`Series.list_may_hear`)."""
     people = list(Person.objects.filter(pk__in={pk for pk in told.values() if pk}, is_active=True))
     access = compute_access_many(people, meeting.starts_at.date())
     return [

@@ -148,6 +148,12 @@ class PersonAdmin(UserAdmin):
         ),
     ]
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A superuser's address or password changed by staff would hand them the account.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         # Only a superuser hands out superuser status or individual permissions: staff
         # who may change people would otherwise grant themselves everything.

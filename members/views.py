@@ -176,7 +176,9 @@ class RoleListView(RoleManagerRequiredMixin, ListView):
 @require_POST
 def end_role(request: HttpRequest, pk: int) -> HttpResponse:
     if not access_for(request.user).can_manage_roles:
-        return HttpResponse("Only chairs and staff may end roles.", status=403)
+        return HttpResponse(
+            "Only chairs, and staff allowed to change roles, may end roles.", status=403
+        )
     role = get_object_or_404(Role.objects.active().select_related("person", "company"), pk=pk)
     try:
         services.end_role(role=role)

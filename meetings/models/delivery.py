@@ -27,9 +27,6 @@ class DeliveryQuerySet(models.QuerySet):
         rows whose worker's lease ran out."""
         return self.filter(sendable(now))
 
-    def still_news(self, now: datetime.datetime) -> DeliveryQuerySet:
-        return self.exclude(no_longer_news(now))
-
 
 def no_longer_news(now: datetime.datetime) -> Q:
     """Rows no longer worth sending: news of a meeting that is off (but for its

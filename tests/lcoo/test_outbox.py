@@ -171,3 +171,25 @@ def test_console_mail_in_development_prints_every_message(settings, capsys):
     assert "Subject: Welcome aboard" in out
     assert "To: a@example.org" in out
     assert Mail.objects.get().status == Mail.Status.SENT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("address", "status"),
+    [
+        ("bob@exämple.org", Mail.Status.SENT),  # the domain goes out IDNA-encoded
+        ("bøb@example.org", Mail.Status.FAILED),  # a local part the server cannot take
+    ],
+)
+def test_an_address_the_server_cannot_take_fails_alone_and_blocks_nothing(
+    mail_server, address, status
+):
+    odd = queue_message(_message(address), reason="t")
+    fine = queue_message(_message("b@example.org"), reason="t")
+
+    transport.deliver_pending_mail()
+    again = transport.deliver_pending_mail()
+
+    assert Mail.objects.get(pk=odd[0].pk).status == status
+    assert Mail.objects.get(pk=fine[0].pk).status == Mail.Status.SENT
+    assert again.claimed == 0

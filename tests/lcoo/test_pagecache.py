@@ -120,3 +120,15 @@ def test_page_requested_under_another_allowed_host_never_reaches_other_visitors(
     assert honest["X-Page-Cache"] == "miss"
     assert "evil.example.net" not in poisoned.content.decode()
     assert "evil.example.net" not in honest.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/agreements/", "/agreements/?q=upgrade", "/agreements/action-items/?page=1"]
+)
+def test_pages_that_copy_their_query_string_are_served_and_cached(client, url):
+    first = client.get(url)
+    second = client.get(url)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")

@@ -236,7 +236,7 @@ def test_compose_cache_is_capped_and_evicts_while_the_broker_never_does():
 def test_compose_web_serves_gunicorn_on_published_port():
     web = COMPOSE["services"]["web"]
 
-    assert web["ports"] == ["8000:8000"]
+    assert web["ports"] == ["127.0.0.1:8000:8000"]  # only the proxy on the host reaches it
     assert "gunicorn lcoo.wsgi:application --bind 0.0.0.0:8000" in web["command"]
     assert "--no-control-socket" in web["command"]
     assert "--forwarded-allow-ips '${PROXY_ADDRESSES:-127.0.0.1}'" in web["command"]

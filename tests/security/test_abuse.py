@@ -7,16 +7,29 @@ import datetime
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings.models import Audience, CalendarToken, Invitation, Meeting, Series
-from members.models import Person
+from joining import services as joining
+from joining.models import JoinApplication, ProposedDelegate
+from meetings import announcements, attendance
+from meetings.models import Audience, CalendarToken, Delivery, Invitation, Meeting, Series
+from members.models import Person, Role
 from members.permissions import access_for
-from tests.factories import PASSWORD, MeetingFactory, PersonFactory, SeriesFactory
+from tests.factories import (
+    PASSWORD,
+    MeetingFactory,
+    PersonFactory,
+    RoleFactory,
+    SeriesFactory,
+    SlotFactory,
+)
+from tests.joining.test_joining import make_application
+from tests.lcoo.test_settings import PRODUCTION_ENV, run_manage
 
 PROXY = "10.0.0.1"  # the TLS proxy in front of the portal: every request comes from it
 LIMITED = "Too many failed login attempts"
@@ -104,10 +117,6 @@ def test_with_redis_away_logins_work_and_failed_logins_are_still_limited(
 def test_signing_up_first_with_the_executives_address_does_not_take_the_role(
     client, chair, meetings_
 ):
-    from joining import services as joining
-    from joining.models import JoinApplication
-    from tests.joining.test_joining import make_application
-
     # The attacker signs up as the future executive (the address is not theirs: they
     # can never confirm it, but the account exists).
     client.post(
@@ -152,10 +161,6 @@ def test_signing_up_first_with_the_executives_address_does_not_take_the_role(
 
 @pytest.mark.django_db
 def test_a_coordinator_cannot_move_an_application_to_the_board(client, coordinator, meetings_):
-    from joining import services as joining
-    from joining.models import JoinApplication
-    from tests.joining.test_joining import make_application
-
     application = make_application(state=JoinApplication.State.PARTICIPATING)
     joining.record_desire(application=application, meeting=meetings_["past_gm"], actor=coordinator)
     application.refresh_from_db()
@@ -177,10 +182,6 @@ def test_a_coordinator_cannot_move_an_application_to_the_board(client, coordinat
 def test_a_delegate_address_may_not_be_the_actors_or_a_role_holders(
     who, chair, coordinator, meetings_
 ):
-    from joining import services as joining
-    from joining.models import JoinApplication, ProposedDelegate
-    from tests.joining.test_joining import make_application
-
     application = make_application(state=JoinApplication.State.DESIRE_EXPRESSED)
     address = chair.email if who == "the actor" else coordinator.email
     ProposedDelegate.objects.filter(application=application, kind="executive").update(email=address)
@@ -243,8 +244,6 @@ def test_a_public_list_on_a_board_series_is_refused(client, chair, with_mfa):
 
 
 def _staff_with(*codenames: str) -> Person:
-    from django.contrib.auth.models import Permission
-
     person = PersonFactory(is_staff=True)
     person.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     return person
@@ -305,8 +304,6 @@ def test_staff_who_may_change_people_cannot_make_anyone_superuser(client, with_m
 def test_participation_csv_keeps_board_attendance_from_those_outside_the_board(
     client, coordinator, chair, with_mfa, company
 ):
-    from meetings import attendance
-
     board = SeriesFactory(audience=Audience.BOARD, kind="board", name="Executive Board")
     held = timezone.now() - datetime.timedelta(days=2)
     meeting = MeetingFactory(
@@ -333,8 +330,6 @@ def test_participation_csv_keeps_board_attendance_from_those_outside_the_board(
 
 
 def test_seed_demo_refuses_to_run_in_production_mode():
-    from tests.lcoo.test_settings import PRODUCTION_ENV, run_manage
-
     result = run_manage("seed_demo", env=PRODUCTION_ENV)
 
     assert result.returncode != 0
@@ -354,3 +349,73 @@ def test_someone_invited_to_the_board_gets_time_and_link_but_not_the_agenda(
 
     assert "meet.example.org/board" in feed
     assert "Budget" not in feed
+
+
+@pytest.mark.django_db
+def test_a_refused_welcome_leaves_the_recorded_wish_to_join_standing(chair, coordinator, meetings_):
+    application = make_application(state=JoinApplication.State.PARTICIPATING)
+    ProposedDelegate.objects.filter(application=application, kind="executive").update(
+        email=coordinator.email  # a role holder already: the welcome is refused
+    )
+
+    joining.record_desire(application=application, meeting=meetings_["past_gm"], actor=chair)
+    application.refresh_from_db()
+
+    assert application.state == JoinApplication.State.DESIRE_EXPRESSED
+    assert application.welcome_meeting is None
+    assert Invitation.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_resend_of_the_board_announcement_skips_who_left_the_board(company, chair):
+    executive = PersonFactory(email="old-exec@example.org", company=company)
+    role = RoleFactory(person=executive, company=company, kind="executive")
+    board = SeriesFactory(audience=Audience.BOARD, kind="board", cadence="explicit")
+    start = timezone.now() + datetime.timedelta(days=5)
+    meeting = MeetingFactory(
+        series=board,
+        slot=SlotFactory(series=board),
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+    )
+    for person in (executive, chair):
+        Delivery.objects.create(
+            meeting=meeting,
+            kind=Delivery.Kind.ANNOUNCEMENT,
+            recipient=person.email,
+            person=person,
+            sequence=meeting.revision,
+            status=Delivery.Status.SENT,
+        )
+    Role.objects.filter(pk=role.pk).update(
+        ends_on=timezone.now().date() - datetime.timedelta(days=1)
+    )
+
+    count = announcements.resend(meeting=meeting, kind=Delivery.Kind.ANNOUNCEMENT)
+
+    assert count == 1
+    assert list(Delivery.objects.filter(round=1).values_list("recipient", flat=True)) == [
+        chair.email
+    ]
+
+
+@pytest.mark.django_db
+def test_staff_who_may_change_people_cannot_take_over_a_superuser(client, with_mfa, staff):
+    clerk = _staff_with("view_person", "change_person")
+    with_mfa(clerk)
+    client.force_login(clerk)
+
+    password = client.post(
+        f"/admin/members/person/{staff.pk}/password/",
+        {"password1": "taken-over-password-1", "password2": "taken-over-password-1"},
+    )
+    change = client.post(
+        reverse("admin:members_person_change", args=[staff.pk]),
+        {"email": "clerk-owns-this@example.org", "full_name": "x", "time_zone": "UTC"},
+    )
+    staff.refresh_from_db()
+
+    assert password.status_code == 403
+    assert change.status_code == 403
+    assert staff.email != "clerk-owns-this@example.org"
+    assert not staff.check_password("taken-over-password-1")
