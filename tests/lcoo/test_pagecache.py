@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from agreements import services
-from tests.factories import CompanyFactory, ForumTopicFactory, MeetingFactory
+from tests.factories import CompanyFactory, ForumTopicFactory
 
 
 @pytest.fixture(autouse=True)
@@ -81,45 +81,12 @@ def test_many_to_many_change_retires_cached_pages(client):
     assert "Verizon" in after.content.decode()
 
 
-def _page_keys() -> set[str]:
-    from django.core.cache import cache
-
-    return {key.split(":", 2)[-1] for key in cache._cache if ":page:" in key}
-
-
-@pytest.mark.django_db
-def test_made_up_query_parameters_add_no_cache_entries(client):
-    client.get("/meetings/")
-    before = _page_keys()
-
-    answers = [client.get(f"/meetings/?junk={n}") for n in range(300)]
-
-    assert {a.status_code for a in answers} == {200}
-    assert {a.get("X-Page-Cache") for a in answers} == {None}
-    assert _page_keys() == before
-
-
 @pytest.mark.django_db
 def test_parameters_a_page_reads_are_cached_per_value(client):
     first = client.get("/meetings/past/?page=1")
     second = client.get("/meetings/past/?page=1")
 
     assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
-
-
-@pytest.mark.django_db
-def test_page_requested_under_another_allowed_host_never_reaches_other_visitors(client, settings):
-    settings.ALLOWED_HOSTS = ["portal.example.org", "evil.example.net"]
-    settings.SITE_URL = "https://portal.example.org"
-    meeting = MeetingFactory()
-
-    poisoned = client.get(meeting.get_absolute_url(), headers={"host": "evil.example.net"})
-    honest = client.get(meeting.get_absolute_url(), headers={"host": "portal.example.org"})
-
-    assert poisoned.status_code == honest.status_code == 200
-    assert honest["X-Page-Cache"] == "miss"
-    assert "evil.example.net" not in poisoned.content.decode()
-    assert "evil.example.net" not in honest.content.decode()
 
 
 @pytest.mark.django_db

@@ -419,3 +419,61 @@ def test_staff_who_may_change_people_cannot_take_over_a_superuser(client, with_m
     assert change.status_code == 403
     assert staff.email != "clerk-owns-this@example.org"
     assert not staff.check_password("taken-over-password-1")
+
+
+# Flooding and poisoning the page cache -------------------------------------------
+
+
+def _page_keys() -> set[str]:
+    from django.core.cache import cache
+
+    return {key.split(":", 2)[-1] for key in cache._cache if ":page:" in key}
+
+
+@pytest.mark.django_db
+def test_made_up_query_parameters_add_no_cache_entries(client, settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    client.get("/meetings/")
+    before = _page_keys()
+
+    answers = [client.get(f"/meetings/?junk={n}") for n in range(300)]
+
+    assert {a.status_code for a in answers} == {200}
+    assert {a.get("X-Page-Cache") for a in answers} == {None}
+    assert _page_keys() == before
+
+
+@pytest.mark.django_db
+def test_page_requested_under_another_allowed_host_never_reaches_other_visitors(client, settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    settings.ALLOWED_HOSTS = ["portal.example.org", "evil.example.net"]
+    settings.SITE_URL = "https://portal.example.org"
+    meeting = MeetingFactory()
+
+    poisoned = client.get(meeting.get_absolute_url(), headers={"host": "evil.example.net"})
+    honest = client.get(meeting.get_absolute_url(), headers={"host": "portal.example.org"})
+
+    assert poisoned.status_code == honest.status_code == 200
+    assert honest["X-Page-Cache"] == "miss"
+    assert "evil.example.net" not in poisoned.content.decode()
+    assert "evil.example.net" not in honest.content.decode()
+
+
+# A forgotten DEBUG=0 ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"ALLOWED_HOSTS": "portal.example.org", "SITE_URL": "https://portal.example.org"},
+        {"ALLOWED_HOSTS": ".example.org"},
+        {"SITE_URL": "https://portal.example.org"},
+        {"ALLOWED_HOSTS": "portal.example.org", "DEBUG": ""},
+    ],
+)
+def test_production_looking_settings_without_debug_refuse_to_start(env):
+    result = run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "DEBUG is not set: set DEBUG=0 for production" in result.stderr
+    assert "or DEBUG=1 to run development mode on purpose" in result.stderr
