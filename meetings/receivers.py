@@ -5,6 +5,6 @@ from __future__ import annotations
 from .calendar_tokens import revoke_calendar_tokens
 
 
-def revoke_calendar_tokens_on_new_password(sender, user, **kwargs) -> None:
-    """allauth's password_reset and password_changed."""
-    revoke_calendar_tokens(person=user)
+def revoke_calendar_tokens_on_new_password(sender, person, **kwargs) -> None:
+    """members.signals.password_set: a reset, a change, the admin, `changepassword`."""
+    revoke_calendar_tokens(person=person)

@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from lcoo.models import optional_person
 
+from .signals import password_set
+
 
 @cache
 def timezone_names() -> frozenset[str]:
@@ -196,6 +198,12 @@ class Person(AbstractBaseUser, PermissionsMixin):
         ordering = ["full_name"]
         verbose_name = "person"
         verbose_name_plural = "people"
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        if self.pk is not None:
+            # What hangs on the old password (private calendar addresses) goes with it.
+            password_set.send(sender=Person, person=self)
 
     def __str__(self) -> str:
         return self.full_name or self.email

@@ -162,3 +162,26 @@ def test_a_feed_address_made_before_hashing_keeps_working(client):
         assert old.get_model("meetings.CalendarToken").objects.count() == 0
     finally:
         migrate(latest())  # the tests that follow expect the whole schema
+
+
+@pytest.mark.django_db
+def test_a_password_set_in_the_admin_revokes_the_private_calendar_address(
+    client, participant, staff, with_mfa
+):
+    token = CalendarToken.issue(participant)
+    with_mfa(staff)
+    client.force_login(staff)
+
+    answer = client.post(
+        f"/admin/members/person/{participant.pk}/password/",
+        {
+            "password1": "a-new-password-from-staff-1",
+            "password2": "a-new-password-from-staff-1",
+            "usable_password": "true",
+        },
+    )
+    client.logout()
+    feed = client.get(reverse("meetings:private-feed", args=[token]))
+
+    assert answer.status_code == 302
+    assert feed.status_code == 404
