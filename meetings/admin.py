@@ -96,6 +96,11 @@ class MeetingAdminForm(SingleLineFields, forms.ModelForm):
             self._change_status(meeting, data)
             for field in self.TEXTS:
                 meeting.edit_text(field, data[field], commit=False)
+            if data["notes_published"] != meeting.notes_published:
+                if data["notes_published"]:
+                    meeting.publish_notes(commit=False)
+                else:
+                    meeting.unpublish_notes(commit=False)
         except ValidationError as error:
             # The instance is not saved: the page shows the error, and nothing changes.
             self.add_error(None, error.messages)
@@ -137,6 +142,12 @@ class MeetingAdmin(PortalModelAdmin):
     autocomplete_fields = ["presenters", "presenting_companies"]
     inlines = [AttendanceInline, AttachmentInline, InvitationInline]
     form = MeetingAdminForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # A meeting's place in its series is the rotation's: moving it to another series
+        # or position would change its slot and calendar identity with no rule to keep.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "series", "sequence_index"] if obj is not None else fields
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

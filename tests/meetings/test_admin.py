@@ -189,3 +189,31 @@ def test_held_meeting_cannot_be_scheduled_again_in_the_admin(staff_client, annou
     assert response.status_code == 200
     assert "A held meeting cannot be scheduled again." in response.content.decode()
     assert (announced.status, announced.revision) == ("held", 0)
+
+
+@pytest.mark.django_db
+def test_admin_publishes_notes_only_through_the_meetings_rule(staff_client, announced):
+    empty = post(staff_client, announced, notes="", notes_published="on")
+    announced.refresh_from_db()
+    refused_published = announced.notes_published
+
+    written = post(staff_client, announced, notes="We agreed.", notes_published="on")
+    announced.refresh_from_db()
+
+    assert empty.status_code == 200
+    assert "There are no public notes to publish yet." in empty.content.decode()
+    assert refused_published is False
+    assert written.status_code == 302
+    assert (announced.notes, announced.notes_published) == ("We agreed.", True)
+
+
+@pytest.mark.django_db
+def test_admin_keeps_a_meeting_in_its_series_and_place(staff_client, announced):
+    other = SeriesFactory(name="Other")
+    place = (announced.series_id, announced.sequence_index)
+
+    response = post(staff_client, announced, series=other.pk, sequence_index=99)
+    announced.refresh_from_db()
+
+    assert response.status_code == 302
+    assert (announced.series_id, announced.sequence_index) == place
