@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lcoo.tasks.send_pending_mail",
         "schedule": 60,
     },
+    # Delivered messages do not keep their links in the database for long.
+    "outbox-forget-bodies": {
+        "task": "lcoo.tasks.forget_sent_mail_bodies",
+        "schedule": 24 * 3600,
+    },
 }
 
 # How many reverse proxies stand in front of the portal (each appends the address it saw

@@ -59,3 +59,8 @@ def send_pending_mail(self, *, limit: int = transport.BATCH) -> dict:
 def queue_mail_sender() -> None:
     """Have the outbox sent once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: start_sender(send_pending_mail))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def forget_sent_mail_bodies() -> int:
+    return transport.forget_sent_bodies()

@@ -190,6 +190,24 @@ def deliver_pending_mail(
     return send_rows(rows, compose=Mail.as_message, now=now)
 
 
+#: How long a sent (or failed) message keeps its text, for staff answering "did it go?".
+KEEP_BODIES = datetime.timedelta(days=7)
+
+
+def forget_sent_bodies(*, now: datetime.datetime | None = None) -> int:
+    """Blank the text of `Mail` rows settled more than `KEEP_BODIES` ago. Their bodies hold
+    set-password, confirmation and status links: once delivered they are the recipient's,
+    not the database's. Who, what for, when and how it went stay. How many were blanked."""
+    before = (now or timezone.now()) - KEEP_BODIES
+    return (
+        Mail.objects.filter(
+            status__in=[Status.SENT, Status.FAILED, Status.SUPERSEDED], created_at__lt=before
+        )
+        .exclude(body="", html="")
+        .update(body="", html="")
+    )
+
+
 def refused_for_good(error: smtplib.SMTPRecipientsRefused) -> bool:
     """The server refused the recipient with a permanent (5xx) answer to RCPT TO."""
     codes = [code for code, _ in error.recipients.values()]

@@ -3,11 +3,14 @@ the request, and sent by `run_due_jobs` once the mail server is back."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from lcoo import transport
 from lcoo.models import Mail
@@ -193,3 +196,22 @@ def test_an_address_the_server_cannot_take_fails_alone_and_blocks_nothing(
     assert Mail.objects.get(pk=odd[0].pk).status == status
     assert Mail.objects.get(pk=fine[0].pk).status == Mail.Status.SENT
     assert again.claimed == 0
+
+
+@pytest.mark.django_db
+def test_sent_messages_forget_their_links_after_a_week_and_pending_ones_keep_them():
+    sent, waiting = (
+        queue_message(_message(f"{who}@example.org"), reason="t")[0] for who in ("a", "b")
+    )
+    Mail.objects.filter(pk=sent.pk).update(status=Mail.Status.SENT)
+    later = timezone.now() + transport.KEEP_BODIES + datetime.timedelta(minutes=1)
+
+    early = transport.forget_sent_bodies()
+    blanked = transport.forget_sent_bodies(now=later)
+    again = transport.forget_sent_bodies(now=later)
+
+    sent.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (early, blanked, again) == (0, 1, 0)
+    assert (sent.body, sent.recipient, sent.status) == ("", "a@example.org", "sent")
+    assert waiting.body == "Body text"

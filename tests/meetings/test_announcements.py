@@ -955,6 +955,7 @@ def test_beat_schedule_extends_rotations_daily_and_sends_mail_every_five_minutes
         "extend-rotations": ("meetings.tasks.extend_rotations", 24 * 3600),
         "announcements-and-reminders": ("meetings.tasks.decide_and_send", 5 * 60),
         "outbox-sweep": ("lcoo.tasks.send_pending_mail", 60),
+        "outbox-forget-bodies": ("lcoo.tasks.forget_sent_mail_bodies", 24 * 3600),
     }
     assert celery_app.conf.beat_schedule == schedule
     celery_app.autodiscover_tasks(force=True)  # what a worker imports as it starts
