@@ -303,3 +303,53 @@ def test_compose_requires_a_real_mail_relay():
     env = COMPOSE["x-portal-env"]
 
     assert env["EMAIL_HOST"].startswith("${EMAIL_HOST:?")
+
+
+def test_compose_keeps_uploads_in_a_named_volume_on_web_and_worker():
+    media_root = "/app/media"
+
+    for name in ("web", "worker"):
+        assert COMPOSE["services"][name]["volumes"] == [f"media:{media_root}"], name
+    assert "media" in COMPOSE["volumes"]
+    assert "volumes" not in COMPOSE["services"]["beat"]
+
+
+# Dockerfile: read, not built (no container engine here either).
+
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) per instruction, continuation lines joined."""
+    joined = DOCKERFILE.replace("\\\n", " ")
+    lines = [line.strip() for line in joined.splitlines()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def test_dockerfile_installs_the_pinned_package_not_an_editable_copy():
+    runs = [args for kind, args in dockerfile_instructions() if kind == "RUN"]
+    (pip,) = [args for args in runs if "pip install" in args]
+
+    assert "-c constraints.txt ." in pip
+    assert " -e " not in pip
+    assert "[dev]" not in pip
+    assert ("COPY", "pyproject.toml README.md constraints.txt ./") in dockerfile_instructions()
+
+
+def test_dockerfile_runs_as_a_user_who_owns_the_media_volume():
+    instructions = dockerfile_instructions()
+    users = [args for kind, args in instructions if kind == "USER"]
+    runs = " ".join(args for kind, args in instructions if kind == "RUN")
+
+    assert users == ["portal"]
+    assert "useradd --create-home --uid 1000 portal" in runs
+    assert "chown -R portal:portal /app/media" in runs
+    assert ("VOLUME", '["/app/media"]') in instructions
+    # The last instruction that changes the user comes after everything run as root.
+    kinds = [kind for kind, _ in instructions]
+    assert kinds.index("USER") > max(i for i, kind in enumerate(kinds) if kind == "RUN")
+    assert instructions[-1] == ("EXPOSE", "8000")
