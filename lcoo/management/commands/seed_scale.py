@@ -15,6 +15,7 @@ import random
 import time
 import uuid
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -124,12 +125,23 @@ class Command(BaseCommand):
                 company=companies[n % len(companies)] if n % 5 else None,
                 time_zone=rng.choice(ZONES),
                 profile_public=bool(n % 3),
+                # A third asks for reminders: the reminder run has real work at scale.
+                wants_reminders=n % 3 == 0,
                 password=password,
                 date_joined=now,
             )
             for n in range(count)
         ]
-        return Person.objects.bulk_create(rows, batch_size=2000)
+        people = Person.objects.bulk_create(rows, batch_size=2000)
+        # Verified, as after signing up: announcements go to verified addresses only.
+        EmailAddress.objects.bulk_create(
+            [
+                EmailAddress(user=person, email=person.email, verified=True, primary=True)
+                for person in people
+            ],
+            batch_size=2000,
+        )
+        return people
 
     def _roles(self, companies: list[Company], people: list[Person]) -> None:
         by_company: dict[int, list[Person]] = {}
