@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
@@ -14,10 +15,17 @@ FEED_SIZE = 50
 
 class AgreementFeed(Feed):
     feed_type = Atom1Feed
-    title = "LCOO agreements"
-    subtitle = "New and changed public proposals and agreements of the LCOO working group."
     link = reverse_lazy("agreements:list")
     feed_url = reverse_lazy("agreements:feed")
+
+    def title(self) -> str:
+        return f"{settings.GROUP_SHORT_NAME} agreements"
+
+    def subtitle(self) -> str:
+        return (
+            "New and changed public proposals and agreements of the "
+            f"{settings.GROUP_NAME} ({settings.GROUP_SHORT_NAME})."
+        )
 
     def items(self):
         # Public items only, whoever asks: feed readers share and cache what they fetch.
@@ -35,8 +43,8 @@ class AgreementFeed(Feed):
         return item.get_absolute_url()
 
     def item_guid(self, item: Agreement) -> str:
-        # Stable across edits of the title or address: a reader shows an update, not a
-        # new entry.
+        # Stable across edits of the title or address, and of the group's name (the tag
+        # names the software): a reader shows an update, not a new entry.
         return f"tag:lcoo-portal,2017:agreement:{item.pk}"
 
     item_guid_is_permalink = False
@@ -48,7 +56,11 @@ class AgreementFeed(Feed):
         return item.updated_at
 
     def item_author_name(self, item: Agreement) -> str:
-        return item.proposing_company.name if item.proposing_company else "LCOO chairs"
+        return (
+            item.proposing_company.name
+            if item.proposing_company
+            else f"{settings.GROUP_SHORT_NAME} chairs"
+        )
 
     def item_categories(self, item: Agreement) -> list[str]:
         return [topic.name for topic in item.topics.all()]

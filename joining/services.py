@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from lcoo.context_processors import subject_prefix
 from meetings.models import Invitation, Meeting, Series
 from meetings.notes import edit_agenda
 from members import services as member_services
@@ -521,7 +522,7 @@ def notify_contact(application_id: int) -> None:
     }
     queue_notice(
         to=application.contact_email,
-        subject=f"[LCOO] Your application: {application.get_state_display()}",
+        subject=f"{subject_prefix()}Your application: {application.get_state_display()}",
         template="joining/mail/join_step.txt",
         context=context,
         reason="joining.step",
@@ -545,7 +546,7 @@ def send_board_invitation(application_id: int) -> None:
     }
     queue_notice(
         to=executive.email,
-        subject=f"[LCOO] Invitation: {meeting.title}",
+        subject=f"{subject_prefix()}Invitation: {meeting.title}",
         template="joining/mail/board_invitation.txt",
         context=context,
         reason="joining.board-invitation",
@@ -563,7 +564,7 @@ def send_account_invitation(person_id: int) -> None:
     )
     queue_notice(
         to=person.email,
-        subject="[LCOO] Your account on the LCOO Portal",
+        subject=f"{subject_prefix()}Your account on the {settings.GROUP_SHORT_NAME} Portal",
         template="joining/mail/account_invitation.txt",
         context={"person": person, "set_password_url": settings.SITE_URL + path},
         reason="joining.account-invitation",

@@ -15,7 +15,7 @@ class PortalConfig(AppConfig):
     """The portal itself: the pages and commands that gather from every app."""
 
     name = "lcoo"
-    verbose_name = "LCOO Portal"
+    verbose_name = "Portal"
 
     def ready(self) -> None:
         # Cached public pages show the group's data: any change to it retires them, but
@@ -34,6 +34,10 @@ class PortalConfig(AppConfig):
             through_models.update(f.remote_field.through for f in model._meta.local_many_to_many)
         for through in through_models:
             m2m_changed.connect(_links_changed, sender=through, weak=False)
+        # The home page shows the group's profile (lcoo's one model on a public page).
+        profile = self.get_model("GroupProfile")
+        post_save.connect(bump_data_version, sender=profile, weak=False)
+        post_delete.connect(bump_data_version, sender=profile, weak=False)
 
 
 def _saved(sender, instance, update_fields=None, **kwargs) -> None:

@@ -113,3 +113,39 @@ class Mail(OutboxRow):
         if self.html:
             message.attach_alternative(self.html, "text/html")
         return message
+
+
+class GroupProfile(Timestamped):
+    """What the group is for, as the home page presents it: one row, edited in the admin.
+    The group's name itself is a setting (GROUP_NAME, GROUP_SHORT_NAME): mail and feeds
+    written outside a request need it, and it names the group before any row exists."""
+
+    summary = models.TextField(
+        blank=True, help_text="The opening paragraph of the home page (Markdown)."
+    )
+    mission = models.TextField(blank=True, help_text="The group's mission (Markdown).")
+    principles = models.TextField(
+        "guiding principles", blank=True, help_text="The group's guiding principles (Markdown)."
+    )
+
+    #: The one row's key: the admin edits it, never adds a second one.
+    SINGLETON = 1
+
+    class Meta:
+        verbose_name = "group profile"
+        verbose_name_plural = "group profile"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="group_profile_is_a_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return "Group profile"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = self.SINGLETON
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> GroupProfile:
+        """The profile, or an empty one (unsaved) before anyone wrote it."""
+        return cls.objects.filter(pk=cls.SINGLETON).first() or cls()

@@ -7,6 +7,8 @@ The variables are the operators' contract (see README): extend, never rename.
 """
 
 import os
+import unicodedata
+from email.utils import formataddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,6 +37,18 @@ def env_bool(name: str, default: bool) -> bool:
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name, "")
     return [item.strip() for item in value.split(",") if item.strip()] or default
+
+
+def env_name(name: str, default: str) -> str:
+    """A name shown on every page and in every mail: one line of printable text."""
+    value = os.environ.get(name, default).strip()
+    if not value:
+        raise ImproperlyConfigured(f"{name} must not be empty (unset it for {default!r}).")
+    if any(unicodedata.category(char).startswith("C") for char in value):
+        raise ImproperlyConfigured(
+            f"{name} must be one line of text without control characters (got {value!r})."
+        )
+    return value
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -75,6 +89,10 @@ if not DEBUG and (
     )
 
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+#: The group the portal runs, in page titles, headers, mail subjects and calendar names.
+GROUP_NAME = env_name("GROUP_NAME", "Large Contributing OpenStack Operators")
+GROUP_SHORT_NAME = env_name("GROUP_SHORT_NAME", "LCOO")
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS",
     ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [],
@@ -137,6 +155,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "members.context_processors.portal",
+                "lcoo.context_processors.group",
             ],
             # Every template shows times the same way, so the tags are always loaded.
             "builtins": ["lcoo.templatetags.portal", "django.templatetags.static"],
@@ -181,10 +200,11 @@ ACCOUNT_ADAPTER = "lcoo.accounts.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website_url"
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[LCOO] "
+# The subject prefix is the group's short name, read when each message is written
+# (lcoo.accounts.AccountAdapter.format_email_subject).
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme or "https"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = "LCOO Portal"
+MFA_TOTP_ISSUER = f"{GROUP_SHORT_NAME} Portal"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -223,7 +243,9 @@ MAILERS = {
         else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     )
 }
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "LCOO Portal <portal@example.org>")
+DEFAULT_FROM_EMAIL = env(
+    "DEFAULT_FROM_EMAIL", formataddr((f"{GROUP_SHORT_NAME} Portal", "portal@example.org"))
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: a real broker when CELERY_BROKER_URL is set, otherwise tasks run in-process.

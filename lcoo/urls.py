@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from . import admin_login, views
 
-admin.site.site_header = "LCOO Portal administration"
-admin.site.site_title = "LCOO Portal admin"
+admin.site.site_header = f"{settings.GROUP_SHORT_NAME} Portal administration"
+admin.site.site_title = f"{settings.GROUP_SHORT_NAME} Portal admin"
 # Staff log in through allauth, which asks for their second factor.
 admin.site.login = admin_login.login
 

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
+from lcoo.models import GroupProfile
 from meetings.dst import dst_warnings_for_series_visible_to
 from meetings.models import Meeting
 from members.models import Company, SubTeam
@@ -30,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "member_count": Company.objects.members().count(),
         "subteam_count": SubTeam.objects.filter(is_active=True).count(),
         "next_meetings": list(next_meetings),
+        "profile": GroupProfile.current(),
     }
     return render(request, "lcoo/home.html", context)
 

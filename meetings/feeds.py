@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
+from django.utils.text import slugify
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
@@ -105,7 +106,16 @@ def _fingerprint(
             cache.set(stats_key, stats, STATS_SECONDS)
     changed = max(filter(None, [stats["changed"], stats["series_changed"]]), default=None)
     fingerprint = "|".join(
-        [FEED_VERSION, key, settings.SITE_URL, str(stats["count"]), str(changed), repr(access)]
+        [
+            FEED_VERSION,
+            key,
+            settings.SITE_URL,
+            # The calendar's name and PRODID say the group's name.
+            settings.GROUP_SHORT_NAME,
+            str(stats["count"]),
+            str(changed),
+            repr(access),
+        ]
     )
     etag = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
     if not shared:
@@ -180,6 +190,11 @@ class _Bodies:
 _local_bodies = _Bodies(max_bytes=32 * 1024 * 1024)
 
 
+def _slug() -> str:
+    """The group's short name as the start of a file name: "lcoo"."""
+    return slugify(settings.GROUP_SHORT_NAME) or "group"
+
+
 def _public_feed(
     request: HttpRequest, *, name: str, key: str, filename: str, **only
 ) -> HttpResponse:
@@ -198,7 +213,10 @@ def _public_feed(
 
 @require_safe
 def public_feed(request: HttpRequest) -> HttpResponse:
-    return _public_feed(request, name="LCOO meetings", key="public", filename="lcoo-meetings.ics")
+    short = settings.GROUP_SHORT_NAME
+    return _public_feed(
+        request, name=f"{short} meetings", key="public", filename=f"{_slug()}-meetings.ics"
+    )
 
 
 @require_safe
@@ -206,7 +224,7 @@ def series_feed(request: HttpRequest, slug: str) -> HttpResponse:
     series = get_object_or_404(Series, slug=slug, audience=Audience.PUBLIC)
     return _public_feed(
         request,
-        name=f"LCOO: {series.name}",
+        name=f"{settings.GROUP_SHORT_NAME}: {series.name}",
         key=f"series:{series.pk}",
         filename=f"{series.slug}.ics",
         series=series,
@@ -220,9 +238,9 @@ def kind_feed(request: HttpRequest, kind: str) -> HttpResponse:
     label = Series.Kind(kind).label
     return _public_feed(
         request,
-        name=f"LCOO: {label}s",
+        name=f"{settings.GROUP_SHORT_NAME}: {label}s",
         key=f"kind:{kind}",
-        filename=f"lcoo-{kind}.ics",
+        filename=f"{_slug()}-{kind}.ics",
         series__kind=kind,
     )
 
@@ -248,11 +266,11 @@ def private_feed(request: HttpRequest, token: str) -> HttpResponse:
     return _feed_response(
         request,
         meetings,
-        name=f"LCOO meetings for {entry.person.full_name}",
+        name=f"{settings.GROUP_SHORT_NAME} meetings for {entry.person.full_name}",
         # The hash, never the token: the key names cache entries in Redis.
         key=f"person:{entry.person_id}:{entry.token_hash}:{sorted(invited)}",
         access=access,
-        filename="lcoo-my-meetings.ics",
+        filename=f"{_slug()}-my-meetings.ics",
         public=False,
         include_location=lambda m: m.pk in invited or access.can_see_conference_link(m),
         # Someone invited by name gets the time and the link; the agenda is the board's.

@@ -30,8 +30,14 @@ from icalendar import Timezone
 from . import rotation
 from .models import Audience, Meeting
 
-PRODID = "-//LCOO Portal//Meetings//EN"
 DESCRIPTION_AGENDA_CHARS = 1500
+
+
+def prodid() -> str:
+    """Who made the calendar (RFC 5545 PRODID): the group's portal."""
+    return f"-//{settings.GROUP_SHORT_NAME} Portal//Meetings//EN"
+
+
 CRLF = "\r\n"
 
 
@@ -280,7 +286,7 @@ def build_calendar(
     head = [
         "BEGIN:VCALENDAR" + CRLF,
         "VERSION:2.0" + CRLF,
-        _line("PRODID", PRODID),
+        _line("PRODID", _text(prodid())),
         "CALSCALE:GREGORIAN" + CRLF,
     ]
     if method:

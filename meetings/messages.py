@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import datetime
 import email.policy
+import re
 import zoneinfo
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.text import slugify
 
+from lcoo.context_processors import group_names
 from members.models import Company, Person
 from members.permissions import Access, compute_access, compute_access_many
 
 from .ical import build_calendar
 from .models import Delivery, Meeting
 
-LIST_ID = "LCOO meetings <meetings.lcoo-portal>"
 _TO_PLACEHOLDER = "recipient@placeholder.invalid"
 _ID_PLACEHOLDER = "<message-id@placeholder.invalid>"
 
@@ -27,6 +30,27 @@ SUBJECTS = {
     Delivery.Kind.UPDATE: "Changed: {title} — {when}",
     Delivery.Kind.CANCELLATION: "Cancelled: {title} — {when}",
 }
+
+
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+
+
+def list_id() -> str:
+    """The meeting mail's List-Id (RFC 2919): "LCOO meetings <meetings.lcoo.portal.example.org>",
+    from the group's short name and the portal's host, so that every group's meeting mail
+    files apart. The id is dot-atom text; the phrase before it a quoted string when needed."""
+    short = settings.GROUP_SHORT_NAME
+    group = slugify(short) or "group"
+    host = (urlsplit(settings.SITE_URL).hostname or "").lower().rstrip(".")
+    labels = host.split(".")
+    if labels[-1].isdigit() or not all(_LABEL.fullmatch(label) for label in labels):
+        # An address or no host: RFC 2919's namespace for ids under no registered domain.
+        host = "localhost"
+    phrase = f"{short} meetings"
+    if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+", phrase):
+        escaped = phrase.replace("\\", "\\\\").replace('"', '\\"')
+        phrase = f'"{escaped}"'
+    return f"{phrase} <meetings.{group}.{host}>"
 
 
 class MessageRenderer:
@@ -87,7 +111,7 @@ class MessageRenderer:
             to=[recipient],
             headers={
                 "Message-ID": message_id,
-                "List-Id": LIST_ID,
+                "List-Id": list_id(),
                 "Auto-Submitted": "auto-generated",
             },
         )
@@ -117,6 +141,7 @@ class MessageRenderer:
             "conference_link": meeting.effective_conference_link if with_link else "",
             "page_url": settings.SITE_URL + meeting.get_absolute_url(),
             "utc_start": meeting.starts_at.astimezone(datetime.UTC),
+            **group_names(),
         }
         subject = SUBJECTS[kind].format(
             title=meeting.title, when=local.strftime("%a %d %b %Y %H:%M ") + local.tzname()

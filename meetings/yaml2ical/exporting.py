@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.utils import timezone
 
 from meetings import rotation
@@ -82,7 +83,10 @@ def meeting_yaml(*, series: Series, now: datetime.datetime) -> str:
     """The series as an irc-meetings file; NotExpressible if yaml2ical cannot say the same."""
     description, trailer = _split_description(series.description)
     irc, matrix = trailer.get(IRC, ""), trailer.get(MATRIX, "")
-    notes = [f"Exported from the LCOO Portal series {series.slug} on {now:%Y-%m-%d}; times in UTC."]
+    notes = [
+        f"Exported from the {settings.GROUP_SHORT_NAME} Portal series {series.slug} "
+        f"on {now:%Y-%m-%d}; times in UTC."
+    ]
     if not (irc or matrix):
         irc = series.slug
         notes.append("The portal has no IRC channel for it: irc holds the series' slug.")

@@ -41,7 +41,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 def settings_variables() -> set[str]:
     """Every environment variable lcoo/settings.py reads, found in its source."""
     tree = ast.parse((ROOT / "lcoo" / "settings.py").read_text())
-    readers = {"env", "env_bool", "env_list", "get"}
+    readers = {"env", "env_bool", "env_list", "env_name", "get"}
     names = set()
     for node in ast.walk(tree):
         if (
@@ -73,6 +73,8 @@ def test_settings_read_exactly_the_documented_contract():
         "DEFAULT_FROM_EMAIL",
         "CACHE_URL",
         "TRUSTED_PROXIES",
+        "GROUP_NAME",
+        "GROUP_SHORT_NAME",
     } == SETTINGS_VARIABLES
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from lcoo.celery import app as celery_app
 from meetings import announcements, notes, scheduling, sending, tasks
 from meetings.ical import uid_for
-from meetings.messages import LIST_ID
+from meetings.messages import list_id
 from meetings.models import Delivery, Meeting
 from members.models import Person, Role
 from tests.factories import (
@@ -119,7 +119,7 @@ def test_announcement_has_parsable_ics_with_the_feed_uid_and_sequence(group, mai
     assert int(event.sequence.value) == 0
     assert event.dtstart.value.astimezone(UTC) == START
     assert message["Message-ID"] == Delivery.objects.get(recipient="cora@example.org").message_id
-    assert message["List-Id"] == LIST_ID
+    assert message["List-Id"] == list_id()
 
 
 @pytest.mark.django_db
