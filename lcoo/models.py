@@ -143,6 +143,14 @@ class GroupProfile(Timestamped):
 
     def save(self, *args, **kwargs) -> None:
         self.pk = self.SINGLETON
+        if self.created_at is None:
+            # A new instance saved over the row updates it, and keeps when it was created.
+            self.created_at = (
+                type(self)
+                .objects.filter(pk=self.SINGLETON)
+                .values_list("created_at", flat=True)
+                .first()
+            ) or timezone.now()
         super().save(*args, **kwargs)
 
     @classmethod
