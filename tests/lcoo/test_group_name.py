@@ -308,3 +308,39 @@ def test_group_names_from_the_environment_reach_the_settings():
     assert result.stdout.strip() == (
         "Open Edge Working Group|OEWG|OEWG Portal <portal@example.org>"
     )
+
+
+PROFILE_ADMIN = "/admin/lcoo/groupprofile/"
+
+
+@pytest.mark.django_db
+def test_staff_write_the_profile_once_then_edit_it_in_the_admin(client, staff, with_mfa):
+    with_mfa(staff)
+    client.force_login(staff)
+    data = {"summary": "Edge operators.", "mission": "- Share runbooks.", "principles": ""}
+
+    added = client.post(f"{PROFILE_ADMIN}add/", data)
+    add_again = client.get(f"{PROFILE_ADMIN}add/")
+    edited = client.post(f"{PROFILE_ADMIN}1/change/", {**data, "mission": "- Share more."})
+    delete = client.post(f"{PROFILE_ADMIN}1/delete/", {"post": "yes"})
+
+    assert added.status_code == 302
+    assert add_again.status_code == 403
+    assert edited.status_code == 302
+    assert delete.status_code == 403
+    assert list(GroupProfile.objects.values_list("pk", "summary", "mission")) == [
+        (1, "Edge operators.", "- Share more.")
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["anonymous", "participant", "coordinator"])
+def test_only_staff_reach_the_profile_admin(client, who, participant, coordinator):
+    if who != "anonymous":
+        client.force_login({"participant": participant, "coordinator": coordinator}[who])
+
+    response = client.post(f"{PROFILE_ADMIN}add/", {"mission": "- Taken over."})
+
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+    assert GroupProfile.objects.exists() is False
