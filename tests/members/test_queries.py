@@ -40,7 +40,7 @@ def count_queries(client, url: str) -> int:
 
 # (url name, args, pinned maximum for an anonymous visitor)
 PAGES = [
-    ("portal:home", [], 3),
+    ("portal:home", [], 4),
     ("members:company-list", [], 3),
     ("members:subteam-list", [], 1),
     ("members:tool-list", [], 1),
@@ -121,8 +121,8 @@ def test_home_page_queries_pinned_with_one_or_many_meetings(
 ):
     schedule(meetings)
 
-    # companies, sub-teams, the next meetings with their series and slots
-    with django_assert_max_num_queries(3):
+    # companies, sub-teams, the next meetings with their series and slots, the profile
+    with django_assert_max_num_queries(4):
         response = client.get(reverse("portal:home"))
 
     assert response.status_code == 200
@@ -137,8 +137,8 @@ def test_home_page_queries_pinned_for_an_executive(
     schedule(meetings)
     client.force_login(executive)
 
-    # session, user, the user's roles (permissions), then the three of the anonymous page
-    with django_assert_max_num_queries(6):
+    # session, user, the user's roles (permissions), then the four of the anonymous page
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("portal:home"))
 
     assert response.status_code == 200

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from joining import services as joining
+from lcoo.models import GroupProfile
 from meetings import notes
 from meetings.models import Attachment, Attendance, CalendarToken
 from members.models import Company, Role
@@ -146,6 +147,7 @@ def world(company, other_company, settings, tmp_path, with_mfa) -> dict[str, str
         **{key: str(attachment.pk) for key, attachment in attachments.items()},
         **{key: agreement.slug for key, agreement in agreements.items()},
     }
+    GroupProfile.objects.create(mission="- group-profile-mission")
     # The admin's object pages: the first object of every registered model.
     for model in admin.site._registry:
         first = model._default_manager.order_by("pk").first()

@@ -210,7 +210,9 @@ GET = {
 #: site by those who speak for it (one company, one voice): the admin only shows it.
 HISTORY = {"agreements.historicalagreement", "agreements.historicalposition",
            "agreements.historicalactionitem", "agreements.position"}  # fmt: skip
-NO_ADD = {"meetings.noterevision", *HISTORY}
+#: One row, written once (it exists here) and never deleted.
+SINGLETONS = {"lcoo.groupprofile"}
+NO_ADD = {"meetings.noterevision", *HISTORY, *SINGLETONS}
 
 
 def _admin_entries() -> dict:
@@ -224,7 +226,9 @@ def _admin_entries() -> dict:
         entries[f"{prefix}_add"] = forbidden if label in NO_ADD else STAFF_ONLY
         entries[f"{prefix}_change"] = {label: STAFF_ONLY}
         entries[f"{prefix}_history"] = {label: STAFF_ONLY}
-        entries[f"{prefix}_delete"] = {label: forbidden if label in HISTORY else STAFF_ONLY}
+        entries[f"{prefix}_delete"] = {
+            label: forbidden if label in HISTORY | SINGLETONS else STAFF_ONLY
+        }
     return entries
 
 
