@@ -80,7 +80,7 @@ def test_every_main_page_names_the_configured_group_and_never_the_lcoo(
     for name, html in seen.items():
         assert " · OEWG</title>" in html, name
         assert '<a class="brand" href="/">OEWG Portal</a>' in html, name
-        assert "OEWG Portal: the Open Edge Working Group group" in html, name
+        assert "<p>OEWG Portal — Open Edge Working Group. Open-source software" in html, name
     assert "<h1>Open Edge Working Group (OEWG)</h1>" in seen["home"]
     assert "<title>Open Edge Working Group · OEWG</title>" in seen["home"]
     assert "<h1>Join the Open Edge Working Group (OEWG)</h1>" in seen["join"]
