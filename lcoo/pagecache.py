@@ -14,6 +14,7 @@ could not be written is written by this process as soon as the cache is back.
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from django.conf import settings
@@ -110,6 +111,13 @@ class _ReadTrackingQuery(QueryDict):
         return set(self.keys()) - self.read
 
 
+def _group_tag() -> str:
+    """Every page names the group: pages cached under other names (before a restart with
+    new GROUP_NAME/GROUP_SHORT_NAME, in a shared cache) are never served."""
+    names = f"{settings.GROUP_NAME}\n{settings.GROUP_SHORT_NAME}"
+    return hashlib.sha256(names.encode()).hexdigest()[:12]
+
+
 class AnonymousPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -120,7 +128,9 @@ class AnonymousPageCacheMiddleware:
         zone = getattr(request, "viewer_tz_name", "UTC")
         source = getattr(request, "viewer_tz_source", "default")
         host = request.get_host()
-        key = f"page:{data_version()}:{zone}:{source}:{host}:{request.get_full_path()}"
+        key = (
+            f"page:{data_version()}:{_group_tag()}:{zone}:{source}:{host}:{request.get_full_path()}"
+        )
         hit = cache.get(key)
         if hit is not None:
             content, headers = hit

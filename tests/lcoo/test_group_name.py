@@ -344,3 +344,15 @@ def test_only_staff_reach_the_profile_admin(client, who, participant, coordinato
     assert response.status_code == 302
     assert "/login/" in response["Location"]
     assert GroupProfile.objects.exists() is False
+
+
+@pytest.mark.django_db
+def test_a_page_cached_under_one_group_name_is_not_served_under_another(client, settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    first = client.get(reverse("meetings:list"))
+    settings.GROUP_SHORT_NAME = "OEWG"
+    second = client.get(reverse("meetings:list"))
+    third = client.get(reverse("meetings:list"))
+
+    assert [r["X-Page-Cache"] for r in (first, second, third)] == ["miss", "miss", "hit"]
+    assert '<a class="brand" href="/">OEWG Portal</a>' in second.content.decode()
