@@ -14,6 +14,7 @@ portal_patterns = (
     [
         path("", views.home, name="home"),
         path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+        path("about/", views.about, name="about"),
     ],
     "portal",
 )

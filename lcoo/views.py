@@ -36,6 +36,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "lcoo/home.html", context)
 
 
+@require_safe
+def about(request: HttpRequest) -> HttpResponse:
+    """The group's own description: what it is for and how it works (the admin edits it)."""
+    return render(request, "lcoo/about.html", {"profile": GroupProfile.current()})
+
+
 class DashboardView(CoordinatorRequiredMixin, ListView):
     """The coordinators' home: what needs their attention."""
 

@@ -80,7 +80,10 @@ def test_every_main_page_names_the_configured_group_and_never_the_lcoo(
     for name, html in seen.items():
         assert " · OEWG</title>" in html, name
         assert '<a class="brand" href="/">OEWG Portal</a>' in html, name
-        assert "<p>OEWG Portal — Open Edge Working Group. Open-source software" in html, name
+        assert (
+            '<p>OEWG Portal — Open Edge Working Group (<a href="/about/">about the group</a>)'
+            in html
+        ), name
     assert "<h1>Open Edge Working Group (OEWG)</h1>" in seen["home"]
     assert "<title>Open Edge Working Group · OEWG</title>" in seen["home"]
     assert "<h1>Join the Open Edge Working Group (OEWG)</h1>" in seen["join"]
@@ -356,3 +359,36 @@ def test_a_page_cached_under_one_group_name_is_not_served_under_another(client, 
 
     assert [r["X-Page-Cache"] for r in (first, second, third)] == ["miss", "miss", "hit"]
     assert '<a class="brand" href="/">OEWG Portal</a>' in second.content.decode()
+
+
+@pytest.mark.django_db
+def test_about_page_shows_the_profile_under_the_groups_name(
+    client, other_group, django_assert_max_num_queries
+):
+    empty = client.get(reverse("portal:about"))
+    GroupProfile.objects.create(summary="Edge operators.", mission="- Share edge runbooks.")
+
+    with django_assert_max_num_queries(1):
+        response = client.get(reverse("portal:about"))
+
+    html = response.content.decode()
+    assert empty.status_code == 200
+    assert "The group has not described itself here yet." in empty.content.decode()
+    assert response.status_code == 200
+    assert "<title>About the OEWG · OEWG</title>" in html
+    assert "<h1>About the Open Edge Working Group (OEWG)</h1>" in html
+    assert "<li>Share edge runbooks.</li>" in html
+    assert "Guiding principles" not in html
+    assert without_the_default_group(html) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_about_page_changes_nothing(client, coordinator, method):
+    GroupProfile.objects.create(mission="- Kept.")
+    client.force_login(coordinator)
+
+    response = getattr(client, method)(reverse("portal:about"), {"mission": "- Taken over."})
+
+    assert response.status_code == 405
+    assert GroupProfile.current().mission == "- Kept."

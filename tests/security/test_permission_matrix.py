@@ -66,6 +66,7 @@ GET = {
     "healthz": EVERYONE,
     "bench-floor": EVERYONE,
     "portal:home": EVERYONE,
+    "portal:about": EVERYONE,
     "portal:dashboard": COORDINATORS,
     # members
     "members:company-list": EVERYONE,
