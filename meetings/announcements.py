@@ -86,9 +86,12 @@ def plan_due(now: datetime.datetime, *, series: Series | None = None) -> list[De
 
     # Reminders: a day ahead, to people who asked for them and may attend, including
     # those who opted in after the meeting's first reminders were decided. One per
-    # person and meeting (a database constraint), whatever changed since.
+    # person and meeting (a database constraint), whatever changed since. A series whose
+    # announcements are off (imported ones, announced where they came from) has none.
     for meeting in upcoming.filter(
-        status=Meeting.Status.SCHEDULED, starts_at__lte=now + REMINDER_AHEAD
+        status=Meeting.Status.SCHEDULED,
+        starts_at__lte=now + REMINDER_AHEAD,
+        series__announce_days_ahead__gt=0,
     ):
         reminded = set(
             meeting.deliveries.filter(kind=Delivery.Kind.REMINDER, round=0).values_list(
