@@ -10,7 +10,7 @@ from django.forms.models import BaseInlineFormSet
 from lcoo.admin import PortalModelAdmin, PortalTabularInline
 from lcoo.forms import SingleLineFields
 
-from .models import Company, Person, Role, SubTeam, SubTeamMembership, ToolLink
+from .models import Company, Person, Role, RoleProposal, SubTeam, SubTeamMembership, ToolLink
 
 
 class RoleInlineFormSet(BaseInlineFormSet):
@@ -208,3 +208,14 @@ class ToolLinkAdmin(PortalModelAdmin):
     list_editable = ["position", "is_visible"]
     list_filter = ["category", "is_visible"]
     search_fields = ["name", "url", "description"]
+
+
+@admin.register(RoleProposal)
+class RoleProposalAdmin(PortalModelAdmin):
+    list_display = ["person", "kind", "company", "starts_on", "status", "created_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["person", "company"]
+    search_fields = ["person__full_name", "company__name"]
+    # Deciding grants roles and sends mail: that goes through the chairs' page.
+    readonly_fields = ["status", "decided_by", "decided_at", "decision_note"]
+    autocomplete_fields = ["company", "person", "proposed_by"]
