@@ -287,6 +287,16 @@ def propose_role(
     company = Company.objects.select_for_update().get(pk=company.pk)
     if not company.is_member:
         raise ValidationError(f"{company.name} is not a member company.", code="not_a_member")
+    already = RoleProposal.objects.filter(
+        company=company, person=person, kind=kind, status=RoleProposal.Status.PENDING
+    )
+    if already.exists():
+        # A form sent twice would otherwise ask the chairs twice.
+        raise ValidationError(
+            f"{person.full_name} is already proposed as {_role_kind_label(kind)}; "
+            "the chairs have not decided yet.",
+            code="already_proposed",
+        )
     proposal = RoleProposal.objects.create(
         company=company,
         person=person,

@@ -237,16 +237,20 @@ def test_former_company_page_gone_and_forged_slug(client, coordinator, company):
 
 
 @pytest.mark.django_db
-def test_replayed_proposal_makes_a_second_pending_proposal_visible(client, coordinator, company):
-    # Two identical proposals are two rows the chairs see; deciding one leaves the other.
-    colleague = PersonFactory(company=company)
+def test_replayed_proposal_refused_while_the_first_is_pending(client, coordinator, company, chair):
+    colleague = PersonFactory(full_name="Colin Colleague", company=company)
     client.force_login(coordinator)
     data = _proposal_data(colleague)
-
-    client.post(_url(company), data)
     client.post(_url(company), data)
 
-    assert RoleProposal.objects.filter(status="pending").count() == 2
+    replay = client.post(_url(company), data)
+
+    assert replay.status_code == 400
+    assert replay.context["proposal_form"].non_field_errors() == [
+        "Colin Colleague is already proposed as coordinator; the chairs have not decided yet."
+    ]
+    assert RoleProposal.objects.count() == 1
+    assert Mail.objects.filter(reason="role-proposed").count() == 1
 
 
 def _grow(company, n):
