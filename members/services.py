@@ -124,13 +124,23 @@ def mark_company_former(
     """
     company = Company.objects.select_for_update().get(pk=company.pk)
     company.mark_former(left_on=left_on, reason=reason)
-    company.save(update_fields=["status", "left_on", "left_reason"])
     open_roles = list(
         Role.objects.filter(company=company)
         .overlapping(left_on + DAY, None)
         .select_related("person")
         .order_by("person__full_name", "pk")
     )
+    served = [role for role in open_roles if left_on < role.starts_on <= today()]
+    if served:
+        # Ending those would erase days someone served: the history must stay.
+        raise ValidationError(
+            {
+                "left_on": f"{served[0].person} has been {served[0].get_kind_display().lower()} "
+                f"since {served[0].starts_on.isoformat()}, after that day; pick a later last day."
+            },
+            code="served_after_last_day",
+        )
+    company.save(update_fields=["status", "left_on", "left_reason"])
     told: dict[int, Person] = {}
     for role in open_roles:
         end_role(role=role, last_day=left_on)

@@ -82,6 +82,30 @@ def test_mark_company_former_withdraws_a_role_not_yet_started(company):
 
 
 @pytest.mark.django_db
+def test_mark_company_former_refuses_a_last_day_before_a_role_already_served(company):
+    served = RoleFactory(kind=Role.Kind.COORDINATOR, company=company, starts_on=D(2024, 5, 1))
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.mark_company_former(company=company, left_on=D(2024, 4, 30), reason="Merged")
+
+    company.refresh_from_db()
+    served.refresh_from_db()
+    assert list(excinfo.value.message_dict) == ["left_on"]
+    assert (company.status, served.ends_on) == (Company.Status.MEMBER, None)
+
+
+@pytest.mark.django_db
+def test_leave_page_shows_a_served_role_error_on_the_date(client, chair, with_mfa, company):
+    RoleFactory(kind=Role.Kind.COORDINATOR, company=company, starts_on=D(2024, 5, 1))
+    client.force_login(with_mfa(chair))
+
+    response = client.post(_leave_url(company), {"left_on": "2024-04-30", "reason": "Merged"})
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["left_on"]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("status", [Company.Status.FORMER, Company.Status.APPLICANT])
 def test_mark_company_former_refused_unless_member(status, coordinator):
     company = CompanyFactory(name="Gone", status=status, left_on=D(2022, 1, 1))
