@@ -4,7 +4,16 @@ from django import forms
 
 from lcoo.forms import SingleLineFields, refuse_control_characters
 
-from .models import Company, Person, Role, RoleProposal, timezone_choices, today
+from .models import (
+    Company,
+    Person,
+    Role,
+    RoleProposal,
+    SubTeam,
+    SubTeamMembership,
+    timezone_choices,
+    today,
+)
 
 #: How far ahead a leaving or a handover may be recorded: beyond it is more likely a typo.
 FAR_FUTURE = datetime.timedelta(days=366)
@@ -185,3 +194,33 @@ class DecisionForm(SingleLineFields, forms.Form):
         if data.get("decision") == "decline" and not data.get("note", "").strip():
             self.add_error("note", "Say why the proposal is declined.")
         return data
+
+
+def _active_people():
+    return Person.objects.filter(is_active=True).order_by("full_name")
+
+
+class SubTeamForm(SingleLineFields, forms.ModelForm):
+    class Meta:
+        model = SubTeam
+        fields = ["name", "kind", "description", "lead", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = _active_people()
+
+    def clean_description(self) -> str:
+        description = self.cleaned_data["description"]
+        refuse_control_characters(description.replace("\r\n", "").replace("\n", ""))
+        return description
+
+
+class SubTeamMembershipForm(SingleLineFields, forms.ModelForm):
+    class Meta:
+        model = SubTeamMembership
+        fields = ["person", "affiliation"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = _active_people()

@@ -8,10 +8,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.utils.text import slugify
 
 from lcoo.outbox import queue_message
 
-from .models import Company, Person, Role, RoleProposal, today
+from .models import Company, Person, Role, RoleProposal, SubTeam, SubTeamMembership, today
 from .permissions import forget_access
 
 DAY = datetime.timedelta(days=1)
@@ -398,3 +399,39 @@ def decline_proposal(*, proposal: RoleProposal, by: Person | None, note: str) ->
     proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     _tell_decision(proposal)
     return proposal
+
+
+#: Paths under /sub-teams/ that are pages, not teams.
+RESERVED_SUB_TEAM_SLUGS = frozenset({"new"})
+
+
+@transaction.atomic
+def create_sub_team(*, sub_team: SubTeam) -> SubTeam:
+    """Save a new sub-team (filled in by a form) with an address made from its name."""
+    slug = slugify(sub_team.name)[:200]
+    if not slug or slug in RESERVED_SUB_TEAM_SLUGS:
+        raise ValidationError({"name": "Choose a name made of letters or digits."})
+    if SubTeam.objects.filter(slug=slug).exists():
+        raise ValidationError(
+            {"name": "A sub-team with this name, or a name much like it, exists."}
+        )
+    sub_team.slug = slug
+    sub_team.full_clean()
+    sub_team.save()
+    return sub_team
+
+
+@transaction.atomic
+def add_sub_team_member(
+    *, sub_team: SubTeam, person: Person, affiliation: str
+) -> SubTeamMembership:
+    SubTeam.objects.select_for_update().get(pk=sub_team.pk)
+    if SubTeamMembership.objects.filter(sub_team=sub_team, person=person).exists():
+        raise ValidationError(
+            {"person": f"{person.full_name} already takes part in {sub_team.name}."},
+            code="already_member",
+        )
+    membership = SubTeamMembership(sub_team=sub_team, person=person, affiliation=affiliation)
+    membership.full_clean()
+    membership.save()
+    return membership

@@ -20,6 +20,8 @@ from .forms import (
     ProfileForm,
     ReplaceRoleForm,
     RoleGrantForm,
+    SubTeamForm,
+    SubTeamMembershipForm,
     TimezoneSwitchForm,
 )
 from .middleware import CHOSEN_TZ_COOKIE
@@ -338,3 +340,74 @@ def role_proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         proposal.refresh_from_db()
         messages.success(request, f"Proposal {proposal.get_status_display().lower()}: {proposal}.")
     return redirect("members:role-proposals")
+
+
+COORDINATORS_ONLY = "Only coordinators and chairs may change sub-teams."
+
+
+def _sub_team_with_members(slug: str) -> SubTeam:
+    return get_object_or_404(
+        SubTeam.objects.select_related("lead").prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=SubTeamMembership.objects.select_related("person__company"),
+            )
+        ),
+        slug=slug,
+    )
+
+
+@login_required
+def sub_team_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """Coordinators start a sub-team or change one, and who takes part in it."""
+    if not access_for(request.user).can_coordinate:
+        return HttpResponse(COORDINATORS_ONLY, status=403)
+    sub_team = _sub_team_with_members(slug) if slug else None
+    form = SubTeamForm(instance=sub_team, prefix="team")
+    member_form = SubTeamMembershipForm(prefix="member")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if "member-person" in request.POST and sub_team is not None:
+            member_form = SubTeamMembershipForm(request.POST, prefix="member")
+            if member_form.is_valid():
+                try:
+                    membership = services.add_sub_team_member(
+                        sub_team=sub_team, **member_form.cleaned_data
+                    )
+                except ValidationError as error:
+                    member_form.add_error(None, error)
+                else:
+                    messages.success(request, f"Added: {membership}.")
+                    return redirect("members:subteam-edit", slug=sub_team.slug)
+        else:
+            form = SubTeamForm(request.POST, instance=sub_team, prefix="team")
+            if form.is_valid():
+                try:
+                    if sub_team is None:
+                        saved = services.create_sub_team(sub_team=form.save(commit=False))
+                    else:
+                        saved = form.save()
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    messages.success(request, f"{saved.name} is saved.")
+                    return redirect("members:subteam-edit", slug=saved.slug)
+            if sub_team is not None:
+                # The name shown stays the saved one while the form keeps what was typed.
+                sub_team.refresh_from_db()
+    context = {"sub_team": sub_team, "form": form, "member_form": member_form}
+    return render(request, "members/subteam_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def sub_team_member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    if not access_for(request.user).can_coordinate:
+        return HttpResponse(COORDINATORS_ONLY, status=403)
+    membership = get_object_or_404(
+        SubTeamMembership.objects.select_related("person", "sub_team"), pk=pk, sub_team__slug=slug
+    )
+    membership.delete()
+    messages.success(request, f"Removed: {membership}.")
+    return redirect("members:subteam-edit", slug=slug)
