@@ -142,6 +142,13 @@ def mark_company_former(
             code="served_after_last_day",
         )
     company.save(update_fields=["status", "left_on", "left_reason"])
+    # Proposals for a company that left have nothing left to decide.
+    for proposal in RoleProposal.objects.filter(
+        company=company, status=RoleProposal.Status.PENDING
+    ).select_related("person", "proposed_by", "company"):
+        proposal.decline(by=by, note=f"{company.name} left the group.")
+        proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _tell_decision(proposal)
     told: dict[int, Person] = {}
     for role in open_roles:
         end_role(role=role, last_day=left_on)
@@ -298,6 +305,14 @@ def propose_role(
     company = Company.objects.select_for_update().get(pk=company.pk)
     if not company.is_member:
         raise ValidationError(f"{company.name} is not a member company.", code="not_a_member")
+    holds = Role.objects.filter(company=company, person=person, kind=kind).overlapping(
+        starts_on, None
+    )
+    if holds.exists():
+        raise ValidationError(
+            f"{person.full_name} is already {_role_kind_label(kind)} of {company.name} then.",
+            code="already_holds",
+        )
     already = RoleProposal.objects.filter(
         company=company, person=person, kind=kind, status=RoleProposal.Status.PENDING
     )
@@ -375,6 +390,18 @@ def approve_proposal(*, proposal: RoleProposal, by: Person | None, note: str = "
             by=by,
         )
     else:
+        if (
+            Role.objects.filter(
+                company=proposal.company, person=proposal.person, kind=Role.Kind.COORDINATOR
+            )
+            .overlapping(starts_on, None)
+            .exists()
+        ):
+            raise ValidationError(
+                f"{proposal.person.full_name} is already a coordinator of "
+                f"{proposal.company.name}; decline the proposal instead.",
+                code="already_holds",
+            )
         role = grant_role(
             person=proposal.person,
             kind=Role.Kind.COORDINATOR,

@@ -246,3 +246,57 @@ def test_proposals_page_queries_pinned(
     # session, user, the user's roles, MFA, pending proposals, decided proposals
     with django_assert_max_num_queries(6):
         assert client.get(LIST).status_code == 200
+
+
+@pytest.mark.django_db
+def test_proposing_someone_already_in_the_role_refused(company, coordinator):
+    with pytest.raises(ValidationError) as excinfo:
+        services.propose_role(
+            company=company, person=coordinator, kind=Role.Kind.COORDINATOR, starts_on=today()
+        )
+
+    assert excinfo.value.code == "already_holds"
+    assert RoleProposal.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_approving_a_coordinator_who_became_one_meanwhile_refused(company, coordinator, chair):
+    proposal = _propose(company, coordinator)
+    services.grant_role(person=proposal.person, kind=Role.Kind.COORDINATOR, company=company)
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.approve_proposal(proposal=proposal, by=chair)
+
+    proposal.refresh_from_db()
+    assert excinfo.value.code == "already_holds"
+    assert proposal.status == RoleProposal.Status.PENDING
+    assert Role.objects.filter(person=proposal.person).count() == 1
+
+
+@pytest.mark.django_db
+def test_pending_proposals_declined_when_the_company_leaves(company, coordinator, chair):
+    proposal = _propose(company, coordinator)
+
+    services.mark_company_former(company=company, left_on=today(), reason="Merged", by=chair)
+
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.decision_note, proposal.decided_by) == (
+        RoleProposal.Status.DECLINED,
+        "Orange left the group.",
+        chair,
+    )
+    assert Mail.objects.filter(reason="role-proposal-declined").count() == 2
+
+
+@pytest.mark.django_db
+def test_approving_for_a_company_marked_former_in_the_admin_refused(company, coordinator, chair):
+    proposal = _propose(company, coordinator)
+    company.status, company.left_on = "former", today()
+    company.save()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.approve_proposal(proposal=proposal, by=chair)
+
+    proposal.refresh_from_db()
+    assert excinfo.value.code == "former_company"
+    assert proposal.status == RoleProposal.Status.PENDING
