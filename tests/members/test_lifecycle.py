@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from lcoo.models import Mail
+from meetings.attendance import board_quorum
+from meetings.models import Attendance
 from members import services
 from members.models import Company, Role, today
 from members.permissions import access_for, compute_access
@@ -304,3 +306,19 @@ def test_leave_page_anonymous_sent_to_login_and_forged_slug_404(client, chair, w
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith(reverse("account_login"))
     assert forged.status_code == 404
+
+
+@pytest.mark.django_db
+def test_leaving_keeps_attendance_and_past_roles_and_lowers_the_board_quorum(
+    company, other_company, executive, meetings_
+):
+    Attendance.objects.create(meeting=meetings_["past_gm"], person=executive, company=company)
+    before = board_quorum(meetings_["board"]).member_count
+
+    services.mark_company_former(company=company, left_on=today(), reason="Merged")
+
+    assert before == 2
+    assert board_quorum(meetings_["board"]).member_count == 1
+    assert Attendance.objects.filter(company=company).count() == 1
+    assert Role.objects.filter(company=company).count() == 1
+    assert executive.roles.get().ends_on == today()
