@@ -113,6 +113,25 @@ def _role_kind_label(kind: str) -> str:
     return Role.Kind(kind).label.lower()
 
 
+def check_last_day(*, company: Company, left_on: datetime.date) -> None:
+    """Refuse a last day before a role someone already began serving for the company:
+    ending that role would erase days they served, and the history must stay."""
+    served = (
+        Role.objects.filter(company=company, starts_on__gt=left_on, starts_on__lte=today())
+        .select_related("person")
+        .order_by("starts_on")
+        .first()
+    )
+    if served is not None:
+        raise ValidationError(
+            {
+                "left_on": f"{served.person} has been {served.get_kind_display().lower()} "
+                f"since {served.starts_on.isoformat()}, after that day; pick a later last day."
+            },
+            code="served_after_last_day",
+        )
+
+
 @transaction.atomic
 def mark_company_former(
     *, company: Company, left_on: datetime.date, reason: str, by: Person | None = None
@@ -125,22 +144,13 @@ def mark_company_former(
     """
     company = Company.objects.select_for_update().get(pk=company.pk)
     company.mark_former(left_on=left_on, reason=reason)
+    check_last_day(company=company, left_on=left_on)
     open_roles = list(
         Role.objects.filter(company=company)
         .overlapping(left_on + DAY, None)
         .select_related("person")
         .order_by("person__full_name", "pk")
     )
-    served = [role for role in open_roles if left_on < role.starts_on <= today()]
-    if served:
-        # Ending those would erase days someone served: the history must stay.
-        raise ValidationError(
-            {
-                "left_on": f"{served[0].person} has been {served[0].get_kind_display().lower()} "
-                f"since {served[0].starts_on.isoformat()}, after that day; pick a later last day."
-            },
-            code="served_after_last_day",
-        )
     company.save(update_fields=["status", "left_on", "left_reason"])
     # Proposals for a company that left have nothing left to decide.
     for proposal in RoleProposal.objects.filter(

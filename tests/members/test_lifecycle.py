@@ -322,3 +322,70 @@ def test_leaving_keeps_attendance_and_past_roles_and_lowers_the_board_quorum(
     assert Attendance.objects.filter(company=company).count() == 1
     assert Role.objects.filter(company=company).count() == 1
     assert executive.roles.get().ends_on == today()
+
+
+def _admin_form(company, **changes) -> dict:
+    data = {
+        "name": company.name,
+        "slug": company.slug,
+        "website": "",
+        "hq_timezone": company.hq_timezone,
+        "status": "former",
+        "joined_on": "2017-01-01",
+        "left_on": "2025-01-31",
+        "left_reason": "Merged",
+        "description": "",
+        "roles-TOTAL_FORMS": "0",
+        "roles-INITIAL_FORMS": "0",
+        "roles-MIN_NUM_FORMS": "0",
+        "roles-MAX_NUM_FORMS": "1000",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.django_db
+def test_admin_marking_former_goes_through_the_same_rule(
+    client, staff, with_mfa, company, coordinator
+):
+    client.force_login(with_mfa(staff))
+
+    response = client.post(
+        reverse("admin:members_company_change", args=[company.pk]), _admin_form(company)
+    )
+
+    company.refresh_from_db()
+    assert response.status_code == 302
+    assert (company.status, company.left_on, company.left_reason) == (
+        Company.Status.FORMER,
+        D(2025, 1, 31),
+        "Merged",
+    )
+    assert coordinator.roles.get().ends_on == D(2025, 1, 31)
+    assert list(Mail.objects.filter(reason="company-left").values_list("recipient", flat=True)) == [
+        coordinator.email
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"left_reason": ""}, "Say why the company leaves."),
+        ({"left_on": "2019-12-31"}, "Cora Coordinator has been coordinator since 2020-01-01"),
+    ],
+)
+def test_admin_marking_former_refused_with_errors(
+    client, staff, with_mfa, company, coordinator, changes, message
+):
+    client.force_login(with_mfa(staff))
+
+    response = client.post(
+        reverse("admin:members_company_change", args=[company.pk]), _admin_form(company, **changes)
+    )
+
+    company.refresh_from_db()
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert company.status == Company.Status.MEMBER
+    assert coordinator.roles.get().ends_on is None
