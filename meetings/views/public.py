@@ -89,6 +89,12 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": access.can_edit_meeting(meeting),
         "calendar_links": calendar_links(request, meeting),
     }
+    context["can_restore"] = (
+        context["can_edit"]
+        and meeting.is_cancelled
+        and meeting.starts_at > timezone.now()
+        and not meeting.series.is_ended
+    )
     if context["can_edit"] and meeting.status == Meeting.Status.SCHEDULED:
         context["conflicts"] = meeting_conflicts(meeting, access=access)
     if access.can_see_attendance:
