@@ -259,6 +259,13 @@ def add_extra_meeting(
         raise ValidationError({"starts_at": "An extra meeting is one still to come."})
     minutes = duration_minutes or series.duration_minutes
     starts_at = starts_at.astimezone(datetime.UTC)
+    # The same meeting posted twice (a replayed form) adds it once.
+    if (
+        series.meetings.filter(starts_at=starts_at)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .exists()
+    ):
+        raise ValidationError({"starts_at": "The series has a meeting at that time already."})
     meeting = Meeting(
         series=series,
         sequence_index=None,
