@@ -281,6 +281,15 @@ def add_extra_meeting(
     return meeting
 
 
+def may_restore(meeting: Meeting, now: datetime.datetime | None = None) -> bool:
+    """A cancelled meeting still to come, of a series that has not ended."""
+    return (
+        meeting.status == Meeting.Status.CANCELLED
+        and meeting.starts_at > (now or timezone.now())
+        and not meeting.series.is_ended
+    )
+
+
 @transaction.atomic
 def restore_meeting(*, meeting: Meeting, now: datetime.datetime | None = None) -> bool:
     """Schedule a cancelled meeting still to come again, by hand (the rotation leaves it

@@ -82,7 +82,8 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if meeting_conflicts(meeting, access=access_for(request.user)):
                 messages.warning(request, "It overlaps with other meetings: see the list below.")
             return redirect(meeting.get_absolute_url())
-    return _form_page(request, "meeting_form.html", {"form": form, "meeting": meeting})
+    context = {"form": form, "meeting": meeting, "can_restore": scheduling.may_restore(meeting)}
+    return _form_page(request, "meeting_form.html", context)
 
 
 @login_required

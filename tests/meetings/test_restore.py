@@ -40,12 +40,14 @@ def test_restore_schedules_it_again_and_tells_those_told_of_the_cancellation(
 ):
     client.force_login(coordinator)
     page = client.get(announced.get_absolute_url()).content.decode()
+    manage_page = client.get(reverse("meetings:edit", args=[announced.pk])).content.decode()
 
     response = client.post(restore_url(announced), follow=True)
     announcements.decide_due(DUE + datetime.timedelta(minutes=2))
 
     announced.refresh_from_db()
     assert f'action="{restore_url(announced)}"' in page
+    assert f'action="{restore_url(announced)}"' in manage_page
     assert response.redirect_chain == [(announced.get_absolute_url(), 302)]
     assert "The meeting is scheduled again." in response.content.decode()
     assert (announced.status, announced.cancel_reason, announced.revision, announced.edited) == (
