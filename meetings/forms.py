@@ -366,3 +366,8 @@ class ExtraMeetingForm(SingleLineFields, forms.Form):
         help_text="Leave empty for the series' usual length.",
     )
     topic = forms.CharField(max_length=300, required=False, label="Title or topic")
+    agenda = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Optional; Markdown. It goes out with the announcement.",
+    )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from lcoo.pagecache import bump_data_version
 from members.models import Company, Person
 
-from . import rotation
+from . import notes, rotation
 from .models import Attachment, Meeting, Series
 
 CANCELLED_BY_SCHEDULE = "No longer in the series' schedule."
@@ -245,6 +245,8 @@ def add_extra_meeting(
     zone: str,
     duration_minutes: int | None = None,
     topic: str = "",
+    agenda: str = "",
+    by: Person | None = None,
     now: datetime.datetime | None = None,
 ) -> Meeting:
     """A one-off meeting of the series outside its rotation (no rotation index): the
@@ -278,6 +280,11 @@ def add_extra_meeting(
     )
     meeting.full_clean()
     meeting.save()
+    if agenda.strip():
+        # Through the notes, so the agenda's history starts with its first version.
+        notes.save_note(
+            meeting=meeting, field="agenda", text=agenda, author=by, base_revision_id=None
+        )
     return meeting
 
 

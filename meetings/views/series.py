@@ -290,6 +290,8 @@ def series_extra(request: HttpRequest, slug: str) -> HttpResponse:
                 zone=str(data["starts_at"].tzinfo),
                 duration_minutes=data["duration_minutes"],
                 topic=data["topic"],
+                agenda=data["agenda"],
+                by=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -50,7 +50,14 @@ def test_coordinator_adds_an_extra_meeting_in_another_zone(client, coordinator, 
 
     response = client.post(
         extra_url(general),
-        form("2030-03-12", "16:00", "America/New_York", topic="Deep dive", duration_minutes=""),
+        form(
+            "2030-03-12",
+            "16:00",
+            "America/New_York",
+            topic="Deep dive",
+            duration_minutes="",
+            agenda="1. Storage\n2. Upgrades",
+        ),
     )
 
     extra = Meeting.objects.get(sequence_index=None)
@@ -68,6 +75,10 @@ def test_coordinator_adds_an_extra_meeting_in_another_zone(client, coordinator, 
         True,
         None,
     )
+    assert list(extra.revisions.values_list("field", "text", "author")) == [
+        ("agenda", "1. Storage\n2. Upgrades", coordinator.pk)
+    ]
+    assert extra.agenda == "1. Storage\n2. Upgrades"
 
 
 @pytest.mark.django_db
