@@ -249,6 +249,7 @@ def test_coordinator_ends_and_reopens_the_forum_from_its_page(client, coordinato
     )
     after_end = feed_events(client, forum)
     listing = client.get(reverse("meetings:list")).content.decode()
+    home = client.get("/").context["next_meetings"]
     series_page = client.get(forum.get_absolute_url()).content.decode()
     reopened = client.post(reverse("meetings:series-reopen", args=[forum.slug]))
     after_reopen = feed_events(client, forum)
@@ -262,6 +263,8 @@ def test_coordinator_ends_and_reopens_the_forum_from_its_page(client, coordinato
     assert before.keys() == after_end.keys()
     assert sorted(after_end.values()) == [("CANCELLED", 1)] * 5 + [("CONFIRMED", 0)]
     assert listing.count("badge-warn") == 5
+    # The home page leaves cancelled meetings out, as it always has.
+    assert [m.starts_at for m in home] == [datetime.datetime(2030, 1, 1, 13, tzinfo=UTC)]
     assert (
         'Ended on <time datetime="2030-02-03T00:00:00Z">3 February 2030</time></strong> (UTC)'
         in series_page
