@@ -344,3 +344,23 @@ def test_chair_ends_a_board_series(client, chair, with_mfa):
     board.refresh_from_db()
     assert response.status_code == 302
     assert (board.is_active, board.end_reason) == (False, "Replaced")
+
+
+@pytest.mark.django_db
+def test_meeting_moved_by_hand_stays_where_it_was_put_after_end_and_reopen(forum):
+    march = forum.meetings.get(sequence_index=2)
+    moved_to = march.starts_at + datetime.timedelta(hours=3)
+    march.move(starts_at=moved_to, ends_at=moved_to + forum.duration)
+    scheduling.end_series(series=forum, from_instant=END_FROM, reason="Paused", by=None, now=NOW)
+    forum.slots.update(local_time=datetime.time(9, 0))
+
+    scheduling.reopen_series(series=forum, now=ANNOUNCED)
+
+    march.refresh_from_db()
+    april = forum.meetings.get(sequence_index=3)
+    assert (march.status, march.edited, march.starts_at) == ("scheduled", True, moved_to)
+    assert (april.status, april.edited, april.starts_at) == (
+        "scheduled",
+        False,
+        datetime.datetime(2030, 4, 2, 7, 0, tzinfo=UTC),
+    )
