@@ -130,6 +130,9 @@ def fill_meetings(payload: str, objects: dict, *, chair, coordinator) -> dict:
         series=series, slot=slot, starts_at=now + 2 * day, ends_at=now + 2 * day + day * 0.05
     )
     scheduling.cancel_meeting(meeting=cancelled, reason=payload[:300])
+    ended = SeriesFactory(name="Ended series", slug="ended-series")
+    SlotFactory(series=ended)
+    scheduling.end_series(series=ended, from_instant=now, reason=payload[:300], by=chair)
     notes.save_note(meeting=meeting, field="agenda", text=payload + " v2", author=coordinator,
                        base_revision_id=None)  # fmt: skip
     Attendance.objects.create(
@@ -209,6 +212,7 @@ def page_urls(objects) -> list[str]:
         series.get_absolute_url(), "/dashboard/", "/dashboard/roles/",
         "/meetings/manage/", f"/meetings/manage/series/{series.slug}/",
         f"/meetings/manage/{meeting.pk}/", f"/meetings/manage/{meeting.pk}/text/agenda/",
+        "/meetings/series/ended-series/", "/meetings/manage/series/ended-series/end/",
         f"/meetings/manage/{meeting.pk}/text/agenda/history/"
         f"?rev={meeting.revisions.first().pk}",
         f"/meetings/manage/{meeting.pk}/attendance/", f"/meetings/manage/{meeting.pk}/deliveries/",
