@@ -61,6 +61,15 @@ class CompanyQuerySet(models.QuerySet):
     def members(self) -> CompanyQuerySet:
         return self.filter(status=Company.Status.MEMBER)
 
+    def members_on(self, day: datetime.date) -> CompanyQuerySet:
+        """Companies that were members on `day`: what a past meeting's quorum counted stays
+        as it was after a company leaves."""
+        return self.filter(
+            Q(left_on__isnull=True) | Q(left_on__gte=day),
+            status__in=[Company.Status.MEMBER, Company.Status.FORMER],
+            joined_on__lte=day,
+        )
+
     def with_active_roles(self, on: datetime.date | None = None) -> CompanyQuerySet:
         """Prefetch each company's active coordinators and executive with their people."""
         on = on or today()

@@ -159,11 +159,13 @@ def mark_company_former(
         proposal.decline(by=by, note=f"{company.name} left the group.")
         proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         _tell_decision(proposal)
-    told: dict[int, Person] = {}
+    holders: dict[int, Person] = {}
     for role in open_roles:
         end_role(role=role, last_day=left_on)
-        told.setdefault(role.person_id, role.person)
-    for person in told.values():
+        holders.setdefault(role.person_id, role.person)
+    # Its people hear of it too, not only those whose roles end.
+    staff = Person.objects.filter(company=company, is_active=True).exclude(pk__in=holders)
+    for person in [*holders.values(), *staff.order_by("full_name", "pk")]:
         _tell(
             person,
             subject=f"{company.name} has left the group",
@@ -171,8 +173,13 @@ def mark_company_former(
                 f"Hello {person.get_short_name()},\n\n"
                 f"{company.name} is no longer a member company of {group_name()}: "
                 f"its last day as a member is {left_on.isoformat()}.\n"
-                f"The roles you held for {company.name} end on that day.\n\n"
-                f"Reason given: {reason}\n" + (f"Recorded by: {by.full_name}\n" if by else "")
+                + (
+                    f"The roles you held for {company.name} end on that day.\n"
+                    if person.pk in holders
+                    else ""
+                )
+                + f"\nReason given: {reason}\n"
+                + (f"Recorded by: {by.full_name}\n" if by else "")
             ),
             reason="company-left",
         )

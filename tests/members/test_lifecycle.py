@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from lcoo.models import Mail
 from meetings.attendance import board_quorum
@@ -61,6 +62,20 @@ def test_mark_company_former_tells_each_role_holder_once(company, coordinator, e
     assert rows[0].subject == "[LCOO] Orange has left the group"
     assert "Reason given: Budget cuts" in rows[0].body
     assert rows[0].html == ""
+
+
+@pytest.mark.django_db
+def test_mark_company_former_tells_its_people_without_roles_too(company, other_company):
+    engineer = PersonFactory(company=company, email="eng@example.org")
+    PersonFactory(company=company, email="gone@example.org", is_active=False)
+    PersonFactory(company=other_company, email="other@example.org")
+
+    services.mark_company_former(company=company, left_on=today(), reason="Merged")
+
+    row = Mail.objects.get(reason="company-left")
+    assert row.recipient == engineer.email
+    assert "roles you held" not in row.body
+    assert "Reason given: Merged" in row.body
 
 
 @pytest.mark.django_db
@@ -322,6 +337,23 @@ def test_leaving_keeps_attendance_and_past_roles_and_lowers_the_board_quorum(
     assert Attendance.objects.filter(company=company).count() == 1
     assert Role.objects.filter(company=company).count() == 1
     assert executive.roles.get().ends_on == today()
+
+
+@pytest.mark.django_db
+def test_leaving_keeps_the_quorum_of_board_meetings_held_while_a_member(
+    company, other_company, executive, meetings_
+):
+    held = meetings_["board"]
+    held.starts_at = timezone.now() - datetime.timedelta(days=30)
+    held.save()
+    Attendance.objects.create(meeting=held, person=executive, company=company)
+    before = board_quorum(held)
+
+    services.mark_company_former(company=company, left_on=today(), reason="Merged")
+
+    assert board_quorum(held) == before
+    assert before.member_count == 2
+    assert before.present == (company.name,)
 
 
 def _admin_form(company, **changes) -> dict:
