@@ -51,6 +51,11 @@ bench: install  ## Benchmark the public pages against the floor (needs DATABASE_
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+.PHONY: bench-computed
+bench-computed: install  ## Benchmark computed pages, anonymous and signed in, against the floor (PostgreSQL, wrk)
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python bench/signed_in.py $(BENCH_ARGS)
+
 .PHONY: drills
 drills: install  ## Failure drills under load: restart PostgreSQL, stop Redis, kill a worker (restarts this machine's services)
 	$(BIN)/python bench/drills.py $(DRILL_ARGS)

@@ -14,6 +14,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -131,7 +132,13 @@ class Agreement(Timestamped):
         max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    #: The weighted search document (`querysets.search_vector()`), kept by a PostgreSQL
+    #: trigger on every insert and update (migration 0003), with a GIN index on it: the
+    #: search filters and ranks on the stored vector instead of parsing each matching
+    #: body again. Empty on other databases, which search by substrings.
+    search_document = SearchVectorField(null=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_document"])
     objects = AgreementQuerySet.as_manager()
 
     class Meta:

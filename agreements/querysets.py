@@ -19,9 +19,10 @@ SEARCH_CONFIG = "english"
 
 
 def search_vector() -> SearchVector:
-    """The weighted document of an agreement. Migration 0002 builds a GIN index on this
-    very expression (a frozen copy): change one, change the other in a new migration.
-    test_search_can_use_the_gin_index_on_postgresql notices when they differ."""
+    """The weighted document of an agreement. On PostgreSQL a trigger (migration 0003)
+    stores this very expression, written in SQL, in `Agreement.search_document`: change
+    one, change the other in a new migration. test_stored_search_document_equals_the_
+    search_vector notices when they differ."""
     return (
         SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
@@ -46,7 +47,13 @@ class AgreementQuerySet(models.QuerySet):
         )
 
     def for_listing(self) -> AgreementQuerySet:
-        return self.select_related("proposing_company").prefetch_related("topics")
+        # Lists show titles and summaries: the full text and its search document (both
+        # the largest columns) stay in the database.
+        return (
+            self.select_related("proposing_company")
+            .prefetch_related("topics")
+            .defer("body", "search_document")
+        )
 
     def search(self, text: str) -> AgreementQuerySet:
         """Items matching every word of `text`, best first (annotated with `rank`).
@@ -67,9 +74,8 @@ class AgreementQuerySet(models.QuerySet):
         if connections[self.db].vendor == "postgresql":
             query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
             return (
-                self.annotate(search=search_vector())
-                .filter(search=query)
-                .annotate(rank=SearchRank(search_vector(), query))
+                self.filter(search_document=query)
+                .annotate(rank=SearchRank(models.F("search_document"), query))
                 .order_by("-rank", *latest_first)
             )
         words = text.split()[:8]

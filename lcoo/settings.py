@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # The register's stored search document (a tsvector column); harmless on SQLite.
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "allauth.mfa",

@@ -15,6 +15,8 @@ portal_patterns = (
         path("", views.home, name="home"),
         path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
         path("about/", views.about, name="about"),
+        path("my-company/", views.my_company_index, name="my-company"),
+        path("my-company/<slug:slug>/", views.my_company, name="my-company-detail"),
     ],
     "portal",
 )

@@ -40,6 +40,9 @@ class SeriesAdmin(PortalModelAdmin):
     ]
     list_filter = ["kind", "audience", "cadence", "is_active"]
     search_fields = ["name", "slug", "description"]
+    # A series ends and reopens on its coordinators' page, through the service that
+    # cancels and restores its meetings.
+    readonly_fields = ["ended_on", "end_reason", "ended_by"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SlotInline, SeriesDateInline]
 

@@ -22,7 +22,7 @@ from .audience import (
     earlier_recipients,
     may_still_hear,
 )
-from .models import Delivery, Meeting, Series
+from .models import Delivery, Invitation, Meeting, Series
 
 REMINDER_AHEAD = datetime.timedelta(hours=24)
 
@@ -47,13 +47,16 @@ def plan_due(now: datetime.datetime, *, series: Series | None = None) -> list[De
     cancelled_notice = Delivery.objects.filter(
         meeting=OuterRef("pk"), kind=Delivery.Kind.CANCELLATION
     )
+    invited = Invitation.objects.filter(meeting=OuterRef("pk"))
+    # A series that ended announces and reminds of nothing from its end on.
+    after_end = Q(series__ended_on__lte=F("starts_at"))
 
     # Announcements: N days ahead, once per meeting.
     due = upcoming.filter(
         ~Exists(announced),
         status=Meeting.Status.SCHEDULED,
         series__announce_days_ahead__gt=0,
-    )
+    ).exclude(after_end)
     for meeting in due:
         if meeting.starts_at - datetime.timedelta(days=meeting.series.announce_days_ahead) > now:
             continue
@@ -78,18 +81,24 @@ def plan_due(now: datetime.datetime, *, series: Series | None = None) -> list[De
     for meeting in changed:
         planned += _rows(meeting, Delivery.Kind.UPDATE, earlier_recipients(meeting))
 
-    # Cancellations of announced meetings.
+    # Cancellations of announced meetings, and of those someone was invited to by name
+    # (their invitation told them of it).
     for meeting in upcoming.filter(
-        Exists(announced), ~Exists(cancelled_notice), status=Meeting.Status.CANCELLED
+        Exists(announced) | Exists(invited),
+        ~Exists(cancelled_notice),
+        status=Meeting.Status.CANCELLED,
     ):
         planned += _rows(meeting, Delivery.Kind.CANCELLATION, earlier_recipients(meeting))
 
     # Reminders: a day ahead, to people who asked for them and may attend, including
     # those who opted in after the meeting's first reminders were decided. One per
-    # person and meeting (a database constraint), whatever changed since.
+    # person and meeting (a database constraint), whatever changed since. A series whose
+    # announcements are off (imported ones, announced where they came from) has none.
     for meeting in upcoming.filter(
-        status=Meeting.Status.SCHEDULED, starts_at__lte=now + REMINDER_AHEAD
-    ):
+        status=Meeting.Status.SCHEDULED,
+        starts_at__lte=now + REMINDER_AHEAD,
+        series__announce_days_ahead__gt=0,
+    ).exclude(after_end):
         reminded = set(
             meeting.deliveries.filter(kind=Delivery.Kind.REMINDER, round=0).values_list(
                 "recipient", flat=True

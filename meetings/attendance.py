@@ -79,7 +79,7 @@ class Quorum:
 def board_quorum(meeting: Meeting) -> Quorum:
     """More than half of the member companies' executive representatives present."""
     day = meeting.starts_at.date()
-    members = Company.objects.members().filter(joined_on__lte=day)
+    members = Company.objects.members_on(day)
     executives = Role.objects.active(day).filter(kind=Role.Kind.EXECUTIVE, company__in=members)
     attended = set(
         meeting.attendance.filter(person__isnull=False).values_list("person_id", flat=True)

@@ -49,30 +49,48 @@ def announcement_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
         "pk", "email"
     ):
         recipients.setdefault(address.lower(), pk)
+    return _with_invited(meeting, recipients)
+
+
+def invited_addresses(meeting: Meeting) -> set[str]:
+    """The addresses invited to the meeting by name (`Invitation`), lower-cased."""
+    return {address.lower() for address in meeting.invitations.values_list("email", flat=True)}
+
+
+def _with_invited(
+    meeting: Meeting, recipients: dict[str, int | None]
+) -> list[tuple[str, int | None]]:
+    """The recipients and, each address once, those invited by name. An invited address
+    is nobody's account here: its mail carries what the invitation shows (the time and
+    the link), and someone of the audience with that address keeps their own mail."""
+    for address in sorted(invited_addresses(meeting)):
+        recipients.setdefault(address, None)
     return list(recipients.items())
 
 
 def earlier_recipients(meeting: Meeting) -> list[tuple[str, int | None]]:
-    """Everyone who was told of the meeting and may still see it: they must hear of its
-    changes."""
+    """Everyone who was told of the meeting and may still see it, and everyone still
+    invited to it by name: they must hear of its changes."""
     told = dict(
         meeting.deliveries.filter(kind=Delivery.Kind.ANNOUNCEMENT, round=0).values_list(
             "recipient", "person_id"
         )
     )
-    return may_still_hear(meeting, told)
+    return may_still_hear(meeting, dict(_with_invited(meeting, told)))
 
 
 def may_still_hear(meeting: Meeting, told: dict[str, int | None]) -> list[tuple[str, int | None]]:
     """Of these (address: person id) that heard of the meeting, those who may hear of it
     again. Someone who has lost the right to see it since (an executive representative
     who stepped down, a closed account) hears nothing more of it: its mail carries the
-    agenda. A list hears only while it may (`Series.list_may_hear`)."""
+    agenda. A list hears only while it may (`Series.list_may_hear`); an address invited
+    by name, while its invitation stands."""
     people = list(Person.objects.filter(pk__in={pk for pk in told.values() if pk}, is_active=True))
     access = compute_access_many(people, meeting.starts_at.date())
+    invited = invited_addresses(meeting) if None in told.values() else set()
     return [
         (address, pk)
         for address, pk in told.items()
-        if (pk is None and meeting.series.list_may_hear)
+        if (pk is None and (meeting.series.list_may_hear or address in invited))
         or (pk in access and access[pk].can_see_meeting(meeting))
     ]

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from lcoo.forms import SingleLineFields
 from members.models import Company, Person, timezone_choices
 
+from . import rotation
 from .models import Attachment, Delivery, NoteRevision, Series, SeriesDate, Slot
 
 
@@ -174,6 +175,31 @@ class LocalDateTimeField(forms.MultiValueField):
         return datetime.datetime.combine(day, time, tzinfo=zoneinfo.ZoneInfo(zone))
 
 
+class ExactLocalDateTimeField(LocalDateTimeField):
+    """A local date and time that happens exactly once in its zone: a time in the
+    spring-forward gap (it never happens) or in the fall-back hour (it happens twice)
+    is refused, rather than silently shifted."""
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        day, time, zone = data_list
+        kind = rotation.wall_clock_kind(day, time, zone)
+        if kind == "gap":
+            raise ValidationError(
+                f"{time:%H:%M} does not exist on {day:%d %b %Y} in {zone}: the clocks "
+                "spring forward over it. Choose another time.",
+                code="dst_gap",
+            )
+        if kind == "ambiguous":
+            raise ValidationError(
+                f"{time:%H:%M} happens twice on {day:%d %b %Y} in {zone}: the clocks fall "
+                "back over it. Choose a time outside that hour.",
+                code="dst_ambiguous",
+            )
+        return super().compress(data_list)
+
+
 def split_local(moment: datetime.datetime, zone: str) -> list:
     local = moment.astimezone(zoneinfo.ZoneInfo(zone))
     return [local.date(), local.time().replace(tzinfo=None), zone]
@@ -315,3 +341,33 @@ class ResendForm(SingleLineFields, forms.Form):
                 "Nothing of that kind went to that address yet: there is nothing to send again."
             )
         return data
+
+
+class EndSeriesForm(SingleLineFields, forms.Form):
+    from_date = forms.DateField(
+        label="No meetings from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The first date (in the zone shown) on which the series no longer meets.",
+    )
+    reason = forms.CharField(
+        max_length=300, help_text="Goes out with the cancellation of its coming meetings."
+    )
+
+
+class ExtraMeetingForm(SingleLineFields, forms.Form):
+    starts_at = ExactLocalDateTimeField(
+        label="Starts", help_text="Date, time and the zone they are in."
+    )
+    duration_minutes = forms.IntegerField(
+        min_value=5,
+        max_value=24 * 60,
+        required=False,
+        label="Length (minutes)",
+        help_text="Leave empty for the series' usual length.",
+    )
+    topic = forms.CharField(max_length=300, required=False, label="Title or topic")
+    agenda = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Optional; Markdown. It goes out with the announcement.",
+    )

@@ -18,6 +18,7 @@ from lcoo.context_processors import group_names
 from members.models import Company, Person
 from members.permissions import Access, compute_access, compute_access_many
 
+from .audience import invited_addresses
 from .ical import build_calendar
 from .models import Delivery, Meeting
 
@@ -60,6 +61,7 @@ class MessageRenderer:
         self._companies = list(Company.objects.members().values_list("name", "hq_timezone"))
         self._parts: dict[tuple, tuple[str, str, str, bytes]] = {}
         self._raw: dict[tuple, bytes] = {}
+        self._invitations: dict[int, set[str]] = {}
         self._access: dict[int, Access] = compute_access_many(
             list({row.person.pk: row.person for row in rows if row.person}.values())
         )
@@ -71,14 +73,28 @@ class MessageRenderer:
             self._access[person.pk] = compute_access(person)
         return self._access[person.pk]
 
+    def _invited(self, meeting: Meeting) -> set[str]:
+        if meeting.pk not in self._invitations:
+            self._invitations[meeting.pk] = invited_addresses(meeting)
+        return self._invitations[meeting.pk]
+
     def _variant(self, row: Delivery) -> tuple:
         meeting = row.meeting
         access = self._access_of(row.person)
         zone = row.person.time_zone if row.person else meeting.series.main_zone
         with_link = bool(access and access.can_see_conference_link(meeting))
-        key = (meeting.pk, meeting.revision, row.kind, zone, with_link)
+        with_agenda = True
+        if (
+            row.person is None
+            and row.recipient != meeting.series.mailing_list.lower()
+            and row.recipient in self._invited(meeting)
+        ):
+            # Someone invited by name gets the time and the link; the agenda is the
+            # audience's (the board's).
+            with_link, with_agenda = True, False
+        key = (meeting.pk, meeting.revision, row.kind, zone, with_link, with_agenda)
         if key not in self._parts:
-            self._parts[key] = self._render(meeting, row.kind, zone, with_link)
+            self._parts[key] = self._render(meeting, row.kind, zone, with_link, with_agenda)
         return key
 
     def message(self, row: Delivery) -> EmailMultiAlternatives:
@@ -123,7 +139,7 @@ class MessageRenderer:
         return message
 
     def _render(
-        self, meeting: Meeting, kind: str, zone: str, with_link: bool
+        self, meeting: Meeting, kind: str, zone: str, with_link: bool, with_agenda: bool = True
     ) -> tuple[str, str, str, bytes]:
         tz = zoneinfo.ZoneInfo(zone)
         local = meeting.starts_at.astimezone(tz)
@@ -139,6 +155,7 @@ class MessageRenderer:
                 for name, hq in self._companies
             ],
             "conference_link": meeting.effective_conference_link if with_link else "",
+            "agenda": meeting.agenda if with_agenda else "",
             "page_url": settings.SITE_URL + meeting.get_absolute_url(),
             "utc_start": meeting.starts_at.astimezone(datetime.UTC),
             **group_names(),
@@ -152,6 +169,7 @@ class MessageRenderer:
             [meeting],
             name=meeting.title,
             include_location=lambda m: with_link,
+            include_agenda=lambda m: with_agenda,
             method="CANCEL" if kind == Delivery.Kind.CANCELLATION else "PUBLISH",
         )
         return subject, text, html, ics

@@ -29,6 +29,21 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def wall_clock_kind(day: datetime.date, time: datetime.time, zone_name: str) -> str:
+    """Whether this wall-clock time exists once on `day` in the zone ("exact"), not at
+    all (the spring-forward "gap") or twice (the fall-back "ambiguous" hour)."""
+    tz = zone(zone_name)
+    naive = datetime.datetime.combine(day, time)
+    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if first == second:
+        return "exact"
+    # In a gap, neither reading comes back to the same wall-clock time.
+    if first.astimezone(tz).replace(tzinfo=None) != naive:
+        return "gap"
+    return "ambiguous"
+
+
 @dataclass(frozen=True, order=True)
 class Slot:
     """A wall-clock time on a weekday (0 = Monday) in an IANA zone."""

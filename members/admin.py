@@ -8,9 +8,10 @@ from django.db.models import Count, Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
 
 from lcoo.admin import PortalModelAdmin, PortalTabularInline
-from lcoo.forms import SingleLineFields
+from lcoo.forms import SingleLineFields, SingleLineModelForm
 
-from .models import Company, Person, Role, SubTeam, SubTeamMembership, ToolLink
+from . import services
+from .models import Company, Person, Role, RoleProposal, SubTeam, SubTeamMembership, ToolLink
 
 
 class RoleInlineFormSet(BaseInlineFormSet):
@@ -89,8 +90,34 @@ class IncompleteFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CompanyAdminForm(SingleLineModelForm):
+    """A member marked former here leaves as on the chairs' page: same checks, and the
+    change is made by the same service (roles end, people are told)."""
+
+    @property
+    def leaving(self) -> bool:
+        return (
+            self.instance.pk is not None
+            and self.initial.get("status") == Company.Status.MEMBER
+            and getattr(self, "cleaned_data", {}).get("status") == Company.Status.FORMER
+        )
+
+    def clean(self):
+        data = super().clean()
+        if self.leaving:
+            if not (data.get("left_reason") or "").strip():
+                self.add_error("left_reason", "Say why the company leaves.")
+            if data.get("left_on"):
+                try:
+                    services.check_last_day(company=self.instance, left_on=data["left_on"])
+                except ValidationError as error:
+                    self.add_error(None, error)
+        return data
+
+
 @admin.register(Company)
 class CompanyAdmin(PortalModelAdmin):
+    form = CompanyAdminForm
     list_display = ["name", "status", "hq_timezone", "joined_on", "left_on", "people_count"]
     list_filter = ["status", IncompleteFilter, "hq_timezone"]
     search_fields = ["name", "slug", "website"]
@@ -100,6 +127,16 @@ class CompanyAdmin(PortalModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(people_total=Count("people"))
+
+    def save_model(self, request, obj, form, change):
+        if not form.leaving:
+            return super().save_model(request, obj, form, change)
+        left_on, reason = obj.left_on, obj.left_reason
+        # The other fields are saved as edited; the leaving itself goes through its rule.
+        obj.status, obj.left_on, obj.left_reason = Company.Status.MEMBER, None, ""
+        super().save_model(request, obj, form, change)
+        services.mark_company_former(company=obj, left_on=left_on, reason=reason, by=request.user)
+        obj.refresh_from_db()
 
     @admin.display(description="people", ordering="people_total")
     def people_count(self, company):
@@ -208,3 +245,14 @@ class ToolLinkAdmin(PortalModelAdmin):
     list_editable = ["position", "is_visible"]
     list_filter = ["category", "is_visible"]
     search_fields = ["name", "url", "description"]
+
+
+@admin.register(RoleProposal)
+class RoleProposalAdmin(PortalModelAdmin):
+    list_display = ["person", "kind", "company", "starts_on", "status", "created_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["person", "company"]
+    search_fields = ["person__full_name", "company__name"]
+    # Deciding grants roles and sends mail: that goes through the chairs' page.
+    readonly_fields = ["status", "decided_by", "decided_at", "decision_note"]
+    autocomplete_fields = ["company", "person", "proposed_by"]

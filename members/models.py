@@ -61,6 +61,15 @@ class CompanyQuerySet(models.QuerySet):
     def members(self) -> CompanyQuerySet:
         return self.filter(status=Company.Status.MEMBER)
 
+    def members_on(self, day: datetime.date) -> CompanyQuerySet:
+        """Companies that were members on `day`: what a past meeting's quorum counted stays
+        as it was after a company leaves."""
+        return self.filter(
+            Q(left_on__isnull=True) | Q(left_on__gte=day),
+            status__in=[Company.Status.MEMBER, Company.Status.FORMER],
+            joined_on__lte=day,
+        )
+
     def with_active_roles(self, on: datetime.date | None = None) -> CompanyQuerySet:
         """Prefetch each company's active coordinators and executive with their people."""
         on = on or today()
@@ -99,6 +108,7 @@ class Company(models.Model):
     joined_on = models.DateField(null=True, blank=True)
     left_on = models.DateField(null=True, blank=True)
     description = models.TextField("short description", blank=True, max_length=2000)
+    left_reason = models.CharField("reason for leaving", max_length=300, blank=True)
 
     objects = CompanyQuerySet.as_manager()
 
@@ -132,6 +142,22 @@ class Company(models.Model):
     @property
     def is_member(self) -> bool:
         return self.status == self.Status.MEMBER
+
+    def mark_former(self, *, left_on: datetime.date, reason: str) -> None:
+        """Only a member leaves: an applicant withdraws, and a former member has left."""
+        if self.status != self.Status.MEMBER:
+            raise ValidationError(
+                f"{self.name} is not a member company ({self.get_status_display().lower()}); "
+                "only a member can leave.",
+                code="not_a_member",
+            )
+        if self.joined_on and left_on < self.joined_on:
+            raise ValidationError(
+                {"left_on": "A company cannot leave before it joined."}, code="left_before_joined"
+            )
+        self.status = self.Status.FORMER
+        self.left_on = left_on
+        self.left_reason = reason
 
     @property
     def missing_roles(self) -> list[str]:
@@ -326,6 +352,63 @@ class Role(models.Model):
     def is_active(self, on: datetime.date | None = None) -> bool:
         on = on or today()
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+
+class RoleProposal(models.Model):
+    """A coordinator's proposal of a new coordinator or executive of their company, which a
+    chair approves (granting the role) or declines, once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    class Kind(models.TextChoices):
+        COORDINATOR = Role.Kind.COORDINATOR.value, Role.Kind.COORDINATOR.label
+        EXECUTIVE = Role.Kind.EXECUTIVE.value, Role.Kind.EXECUTIVE.label
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="role_proposals")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    starts_on = models.DateField("first day")
+    note = models.CharField(max_length=300, blank=True)
+    proposed_by = optional_person()
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = optional_person()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} as {self.get_kind_display().lower()} of {self.company}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    def _decide(self, status: str, *, by: Person | None, note: str) -> None:
+        if not self.is_pending:
+            raise ValidationError(
+                f"This proposal was already {self.get_status_display().lower()}; "
+                "it is decided once.",
+                code="already_decided",
+            )
+        self.status = status
+        self.decided_by = by
+        self.decided_at = timezone.now()
+        self.decision_note = note
+
+    def approve(self, *, by: Person | None, note: str = "") -> None:
+        self._decide(self.Status.APPROVED, by=by, note=note)
+
+    def decline(self, *, by: Person | None, note: str) -> None:
+        if not note.strip():
+            raise ValidationError({"decision_note": "Say why the proposal is declined."})
+        self._decide(self.Status.DECLINED, by=by, note=note)
 
 
 class SubTeam(models.Model):

@@ -104,17 +104,25 @@ ANONYMOUS = Access()
 def compute_access(user: Person | AnonymousUser, on: datetime.date | None = None) -> Access:
     if not user.is_authenticated:
         return ANONYMOUS
-    roles = Role.objects.active(on or today()).filter(person=user).values_list("kind", "company")
+    roles = _counted(Role.objects.active(on or today()).filter(person=user)).values_list(
+        "kind", "company"
+    )
     return _access_from_roles(user, roles)
 
 
 def compute_access_many(people: list[Person], on: datetime.date | None = None) -> dict[int, Access]:
     """Access of many people with one query (for mail fan-outs)."""
     roles: dict[int, list[tuple[str, int | None]]] = {person.pk: [] for person in people}
-    rows = Role.objects.active(on or today()).filter(person__in=people)
+    rows = _counted(Role.objects.active(on or today()).filter(person__in=people))
     for person_id, kind, company_id in rows.values_list("person_id", "kind", "company"):
         roles[person_id].append((kind, company_id))
     return {person.pk: _access_from_roles(person, roles[person.pk]) for person in people}
+
+
+def _counted(roles):
+    """A former member's roles grant nothing, whatever their dates say: marking a company
+    former (on the page or in the admin) ends what its people may do at once."""
+    return roles.exclude(company__status=Company.Status.FORMER)
 
 
 def _access_from_roles(user: Person, roles) -> Access:

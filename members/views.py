@@ -6,7 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView, ListView, UpdateView
@@ -14,9 +14,27 @@ from django.views.generic import DetailView, ListView, UpdateView
 from lcoo.http import safe_redirect_target
 
 from . import services
-from .forms import ProfileForm, RoleGrantForm, TimezoneSwitchForm
+from .forms import (
+    DecisionForm,
+    LeaveForm,
+    ProfileForm,
+    ReplaceRoleForm,
+    RoleGrantForm,
+    SubTeamForm,
+    SubTeamMembershipForm,
+    TimezoneSwitchForm,
+)
 from .middleware import CHOSEN_TZ_COOKIE
-from .models import Company, Person, Role, SubTeam, SubTeamMembership, ToolLink
+from .models import (
+    Company,
+    Person,
+    Role,
+    RoleProposal,
+    SubTeam,
+    SubTeamMembership,
+    ToolLink,
+    today,
+)
 from .permissions import access_for
 
 
@@ -187,3 +205,209 @@ def end_role(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Ended: {role}.")
     return redirect("members:roles")
+
+
+ROLE_MANAGERS_ONLY = "Only chairs, and staff allowed to change roles, may do this."
+
+
+def _refuse_unless_role_manager(request: HttpRequest) -> HttpResponse | None:
+    if not access_for(request.user).can_manage_roles:
+        return HttpResponse(ROLE_MANAGERS_ONLY, status=403)
+    return None
+
+
+@login_required
+def company_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    """A chair records that a member company leaves the group."""
+    if refused := _refuse_unless_role_manager(request):
+        return refused
+    company = get_object_or_404(Company, slug=slug)
+    status = 200
+    if not company.is_member:
+        form = None
+        if request.method == "POST":
+            messages.error(
+                request,
+                f"{company.name} is not a member company "
+                f"({company.get_status_display().lower()}); nothing was changed.",
+            )
+            return redirect(company)
+    elif request.method == "POST":
+        form = LeaveForm(request.POST, company=company)
+        if form.is_valid():
+            try:
+                services.mark_company_former(
+                    company=company,
+                    left_on=form.cleaned_data["left_on"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"{company.name} is now a former member.")
+                return redirect(company)
+        status = 400
+    else:
+        form = LeaveForm(company=company)
+    open_roles = (
+        Role.objects.filter(company=company)
+        .overlapping(today(), None)
+        .select_related("person")
+        .order_by("kind", "person__full_name")
+    )
+    context = {"company": company, "form": form, "open_roles": open_roles}
+    return render(request, "members/company_leave.html", context, status=status)
+
+
+@login_required
+def company_replace_role(request: HttpRequest, slug: str) -> HttpResponse:
+    """A chair replaces a company's executive or one of its coordinators in one step."""
+    if refused := _refuse_unless_role_manager(request):
+        return refused
+    company = get_object_or_404(Company.objects.members().with_active_roles(), slug=slug)
+    status = 200
+    if request.method == "POST":
+        form = ReplaceRoleForm(request.POST, company=company)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                role = services.hand_over_role(
+                    company=company,
+                    kind=data["kind"],
+                    leaving=data["leaving"],
+                    arriving=data["arriving"],
+                    starts_on=data["starts_on"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Granted: {role}.")
+                return redirect(company)
+        status = 400
+    else:
+        form = ReplaceRoleForm(company=company)
+    context = {"company": company, "form": form}
+    return render(request, "members/company_replace_role.html", context, status=status)
+
+
+class RoleProposalListView(RoleManagerRequiredMixin, ListView):
+    """Pending proposals of coordinators, for chairs to decide; and the last decided."""
+
+    template_name = "members/roleproposal_list.html"
+    context_object_name = "proposals"
+    DECIDED_SHOWN = 20
+
+    def get_queryset(self):
+        return RoleProposal.objects.filter(status=RoleProposal.Status.PENDING).select_related(
+            "company", "person", "proposed_by"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["decided"] = (
+            RoleProposal.objects.exclude(status=RoleProposal.Status.PENDING)
+            .select_related("company", "person", "decided_by")
+            .order_by("-decided_at")[: self.DECIDED_SHOWN]
+        )
+        context.setdefault("form", DecisionForm())
+        return context
+
+
+@login_required
+@require_POST
+def role_proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    if refused := _refuse_unless_role_manager(request):
+        return refused
+    proposal = get_object_or_404(RoleProposal, pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        view = RoleProposalListView()
+        view.setup(request)
+        view.object_list = view.get_queryset()
+        context = view.get_context_data(form=form, failed=proposal.pk)
+        return render(request, view.template_name, context, status=400)
+    note = form.cleaned_data["note"]
+    try:
+        if form.cleaned_data["decision"] == "approve":
+            services.approve_proposal(proposal=proposal, by=request.user, note=note)
+        else:
+            services.decline_proposal(proposal=proposal, by=request.user, note=note)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages) + " Nothing was changed.")
+    else:
+        proposal.refresh_from_db()
+        messages.success(request, f"Proposal {proposal.get_status_display().lower()}: {proposal}.")
+    return redirect("members:role-proposals")
+
+
+COORDINATORS_ONLY = "Only coordinators and chairs may change sub-teams."
+
+
+def _sub_team_with_members(slug: str) -> SubTeam:
+    return get_object_or_404(
+        SubTeam.objects.select_related("lead").prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=SubTeamMembership.objects.select_related("person__company"),
+            )
+        ),
+        slug=slug,
+    )
+
+
+@login_required
+def sub_team_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """Coordinators start a sub-team or change one, and who takes part in it."""
+    if not access_for(request.user).can_coordinate:
+        return HttpResponse(COORDINATORS_ONLY, status=403)
+    sub_team = _sub_team_with_members(slug) if slug else None
+    form = SubTeamForm(instance=sub_team, prefix="team")
+    member_form = SubTeamMembershipForm(prefix="member")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if "member-person" in request.POST and sub_team is not None:
+            member_form = SubTeamMembershipForm(request.POST, prefix="member")
+            if member_form.is_valid():
+                try:
+                    membership = services.add_sub_team_member(
+                        sub_team=sub_team, **member_form.cleaned_data
+                    )
+                except ValidationError as error:
+                    member_form.add_error(None, error)
+                else:
+                    messages.success(request, f"Added: {membership}.")
+                    return redirect("members:subteam-edit", slug=sub_team.slug)
+        else:
+            form = SubTeamForm(request.POST, instance=sub_team, prefix="team")
+            if form.is_valid():
+                try:
+                    if sub_team is None:
+                        saved = services.create_sub_team(sub_team=form.save(commit=False))
+                    else:
+                        saved = form.save()
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    messages.success(request, f"{saved.name} is saved.")
+                    return redirect("members:subteam-edit", slug=saved.slug)
+            if sub_team is not None:
+                # The name shown stays the saved one while the form keeps what was typed.
+                sub_team.refresh_from_db()
+    context = {"sub_team": sub_team, "form": form, "member_form": member_form}
+    return render(request, "members/subteam_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def sub_team_member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    if not access_for(request.user).can_coordinate:
+        return HttpResponse(COORDINATORS_ONLY, status=403)
+    membership = get_object_or_404(
+        SubTeamMembership.objects.select_related("person", "sub_team"), pk=pk, sub_team__slug=slug
+    )
+    membership.delete()
+    messages.success(request, f"Removed: {membership}.")
+    return redirect("members:subteam-edit", slug=slug)

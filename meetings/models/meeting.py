@@ -87,6 +87,8 @@ class Meeting(Timestamped):
     edited = models.BooleanField(
         default=False, help_text="Changed by hand: the rotation never overwrites it."
     )
+    #: Cancelled because its series ended: reopening the series schedules it again.
+    cancelled_with_series = models.BooleanField(default=False, editable=False)
     #: iCalendar SEQUENCE: grows on every change of time, place or status.
     revision = models.PositiveIntegerField(default=0)
 
@@ -138,6 +140,11 @@ class Meeting(Timestamped):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    @property
+    def is_extra(self) -> bool:
+        """Added by hand outside the rotation: the rotation never moves nor cancels it."""
+        return self.sequence_index is None
 
     @property
     def is_board(self) -> bool:
@@ -199,15 +206,18 @@ class Meeting(Timestamped):
             raise ValidationError("This meeting has a conference link of its own.")
         self._record_change([], commit=commit)
 
-    def cancel(self, *, reason: str, by_hand: bool = True, commit: bool = True) -> None:
+    def cancel(
+        self, *, reason: str, by_hand: bool = True, with_series: bool = False, commit: bool = True
+    ) -> None:
         """Call the meeting off. Cancelled by hand it is edited; the rotation (`by_hand`
-        False) cancels only meetings nobody changed by hand."""
+        False) cancels only meetings nobody changed by hand. `with_series`: the series
+        ended, which leaves the edited mark as it was (reopening gives the meeting back)."""
         if self.status != self.Status.SCHEDULED:
             raise ValidationError(
                 f"A {self.get_status_display().lower()} meeting cannot be cancelled.",
                 code="invalid_transition",
             )
-        if not by_hand and self.edited:
+        if not by_hand and not with_series and self.edited:
             raise ValidationError(
                 "The rotation cancels only meetings nobody changed by hand.",
                 code="invalid_transition",
@@ -215,18 +225,24 @@ class Meeting(Timestamped):
         if not reason.strip():
             raise ValidationError({"reason": "Say why the meeting is cancelled."})
         self.status, self.cancel_reason = self.Status.CANCELLED, reason.strip()
-        fields = ["status", "cancel_reason"]
-        self._record_change(fields, edited=True if by_hand else None, commit=commit)
+        self.cancelled_with_series = with_series
+        fields = ["status", "cancel_reason", "cancelled_with_series"]
+        edited = None if with_series else (True if by_hand else None)
+        self._record_change(fields, edited=edited, commit=commit)
 
     def restore(self, *, by_hand: bool = True, commit: bool = True) -> None:
         """Schedule a cancelled meeting again. By hand it is edited, so the rotation
-        cannot cancel it again; `by_hand` False gives it back to the rotation."""
+        cannot cancel it again; `by_hand` False gives it back to the rotation. One the
+        series' end cancelled gets back the edited mark it had."""
         if self.status != self.Status.CANCELLED:
             raise ValidationError(
                 "Only a cancelled meeting can be scheduled again.", code="invalid_transition"
             )
+        edited = None if self.cancelled_with_series else by_hand
         self.status, self.cancel_reason = self.Status.SCHEDULED, ""
-        self._record_change(["status", "cancel_reason"], edited=by_hand, commit=commit)
+        self.cancelled_with_series = False
+        fields = ["status", "cancel_reason", "cancelled_with_series"]
+        self._record_change(fields, edited=edited, commit=commit)
 
     def mark_held(self, *, now: datetime.datetime | None = None, commit: bool = True) -> None:
         now = now or timezone.now()

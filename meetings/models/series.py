@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from lcoo.models import Timestamped
+from lcoo.models import Timestamped, optional_person
 from members.models import SubTeam, TimeZoneField
 
 from .. import rotation
@@ -119,12 +119,27 @@ class Series(Timestamped):
     horizon_months = models.PositiveSmallIntegerField(
         default=12, validators=[MinValueValidator(1), MaxValueValidator(36)]
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(
+        default=True, help_text="Generating: the rotation creates its meetings."
+    )
+    #: Ended: from this instant on the series no longer meets (its later meetings are
+    #: cancelled, nothing more is announced); None while it runs.
+    ended_on = models.DateTimeField(null=True, blank=True, editable=False)
+    end_reason = models.CharField(max_length=300, blank=True, editable=False)
+    ended_by = optional_person(editable=False)
 
     objects = SeriesQuerySet.as_manager()
 
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_on is not None
+
     def clean(self) -> None:
         super().clean()
+        if self.is_ended and self.is_active:
+            raise ValidationError(
+                {"is_active": "This series has ended: reopen it to have it meet again."}
+            )
         if self.mailing_list and not self.list_may_hear:
             raise ValidationError(
                 {

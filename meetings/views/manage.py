@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
@@ -33,7 +33,7 @@ from ..forms import (
     ResendForm,
     split_local,
 )
-from ..models import Meeting, NoteRevision, Series
+from ..models import Attachment, Meeting, NoteRevision, Series
 from .public import visible_meeting
 
 
@@ -82,7 +82,8 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if meeting_conflicts(meeting, access=access_for(request.user)):
                 messages.warning(request, "It overlaps with other meetings: see the list below.")
             return redirect(meeting.get_absolute_url())
-    return _form_page(request, "meeting_form.html", {"form": form, "meeting": meeting})
+    context = {"form": form, "meeting": meeting, "can_restore": scheduling.may_restore(meeting)}
+    return _form_page(request, "meeting_form.html", context)
 
 
 @login_required
@@ -303,6 +304,22 @@ class ParticipationView(CoordinatorRequiredMixin, ListView):
 
 
 @login_required
+@require_POST
+def meeting_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = editable_meeting(request, pk)
+    try:
+        restored = scheduling.restore_meeting(meeting=meeting)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if restored:
+            messages.success(request, "The meeting is scheduled again.")
+        else:
+            messages.info(request, "The meeting is scheduled already: nothing changed.")
+    return redirect(meeting.get_absolute_url())
+
+
+@login_required
 def meeting_attachments(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = editable_meeting(request, pk)
     form = AttachmentForm(request.POST or None, request.FILES or None)
@@ -313,7 +330,20 @@ def meeting_attachments(request: HttpRequest, pk: int) -> HttpResponse:
         attachment.save()
         messages.success(request, f"Attached: {attachment.title}.")
         return redirect(meeting.get_absolute_url())
-    return _form_page(request, "attachment_form.html", {"form": form, "meeting": meeting})
+    context = {"form": form, "meeting": meeting, "attachments": list(meeting.attachments.all())}
+    return _form_page(request, "attachment_form.html", context)
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = get_object_or_404(Attachment.objects.only("pk", "meeting_id"), pk=pk)
+    meeting = editable_meeting(request, attachment.meeting_id)
+    attachment = get_object_or_404(meeting.attachments, pk=pk)
+    title = attachment.title
+    scheduling.delete_attachment(attachment=attachment)
+    messages.success(request, f"Deleted: {title}.")
+    return redirect("meetings:attachments", pk=meeting.pk)
 
 
 @login_required

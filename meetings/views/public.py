@@ -22,6 +22,7 @@ from ..dst import dst_warnings
 from ..forms import MeetingFilterForm
 from ..models import Attachment, Meeting, Series
 from ..planner import audience_zones, planner_comparison
+from ..scheduling import may_restore
 
 PAGE_SIZE = 50
 
@@ -89,6 +90,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": access.can_edit_meeting(meeting),
         "calendar_links": calendar_links(request, meeting),
     }
+    context["can_restore"] = context["can_edit"] and may_restore(meeting)
     if context["can_edit"] and meeting.status == Meeting.Status.SCHEDULED:
         context["conflicts"] = meeting_conflicts(meeting, access=access)
     if access.can_see_attendance:

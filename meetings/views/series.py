@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView
 
 from members.models import Company
@@ -21,9 +21,16 @@ from members.views import CoordinatorRequiredMixin
 
 from .. import rotation
 from ..conflicts import Planned, find_conflicts, series_conflicts
-from ..forms import SeriesDatesForm, SeriesForm, SlotFormSet
+from ..forms import EndSeriesForm, ExtraMeetingForm, SeriesDatesForm, SeriesForm, SlotFormSet
 from ..models import Meeting, Series, rotation_cadence
-from ..scheduling import add_months, extend_series, series_link_changed
+from ..scheduling import (
+    add_extra_meeting,
+    add_months,
+    end_series,
+    extend_series,
+    reopen_series,
+    series_link_changed,
+)
 from .public import fairness_table
 
 
@@ -201,3 +208,94 @@ def series_generate(request: HttpRequest, slug: str) -> HttpResponse:
         f"{result.cancelled} cancelled.",
     )
     return redirect(series.get_absolute_url())
+
+
+def editable_series(request: HttpRequest, slug: str) -> Series:
+    """A series the viewer may change: coordinators only; a board series is not even
+    confirmed to exist to those who cannot see the board."""
+    access = access_for(request.user)
+    if not access.can_coordinate:
+        raise PermissionDenied
+    return get_object_or_404(Series.objects.visible_to(access), slug=slug)
+
+
+def _series_form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    status = 400 if request.method == "POST" else 200
+    return render(request, f"meetings/manage/{template}", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_end(request: HttpRequest, slug: str) -> HttpResponse:
+    """End the series from a date in the viewer's zone (or, once ended, reopen it)."""
+    series = editable_series(request, slug)
+    zone = timezone.get_current_timezone()
+    form = EndSeriesForm(request.POST or None, initial={"from_date": timezone.localdate()})
+    if request.method == "POST" and series.is_ended:
+        messages.info(request, "This series has ended already: nothing changed.")
+        return redirect("meetings:series-end", slug=series.slug)
+    if request.method == "POST" and form.is_valid():
+        start = datetime.datetime.combine(form.cleaned_data["from_date"], datetime.time())
+        try:
+            result = end_series(
+                series=series,
+                # Midnight that day in the viewer's zone (or the first instant after a
+                # midnight the clocks skip).
+                from_instant=timezone.make_aware(start, zone),
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"The series has ended; {result.cancelled} coming meetings are cancelled."
+            )
+            return redirect(series.get_absolute_url())
+    return _series_form_page(request, "series_end.html", {"form": form, "series": series})
+
+
+@login_required
+@require_POST
+def series_reopen(request: HttpRequest, slug: str) -> HttpResponse:
+    series = editable_series(request, slug)
+    if not series.is_ended:
+        messages.info(request, "This series is running: nothing changed.")
+        return redirect(series.get_absolute_url())
+    result = reopen_series(series=series)
+    messages.success(
+        request,
+        f"The series meets again: {result.restored} meetings scheduled again, "
+        f"{result.extended.created} created.",
+    )
+    return redirect(series.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_extra(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a one-off meeting to the series, outside its rotation."""
+    series = editable_series(request, slug)
+    zone = series.main_zone
+    form = ExtraMeetingForm(
+        request.POST or None,
+        initial={"starts_at": [None, None, zone], "duration_minutes": series.duration_minutes},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = add_extra_meeting(
+                series=series,
+                starts_at=data["starts_at"],
+                zone=str(data["starts_at"].tzinfo),
+                duration_minutes=data["duration_minutes"],
+                topic=data["topic"],
+                agenda=data["agenda"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The extra meeting is added.")
+            return redirect(meeting.get_absolute_url())
+    return _series_form_page(request, "series_extra.html", {"form": form, "series": series})

@@ -49,11 +49,45 @@ def yaml_files(directory: Path) -> list[Path]:
     return sorted(path for path in directory.rglob("*.yaml") if path.is_file())
 
 
-def import_directory(*, directory: Path, now: datetime.datetime | None = None) -> ImportReport:
-    return import_files(paths=yaml_files(directory), now=now)
+@dataclass(frozen=True)
+class ImportKind:
+    """What imported series are: a sub-team's working meetings unless someone says otherwise.
+
+    An imported meeting is never a General Meeting or the Executive Board by default: those
+    feed the join workflow and its invitations. `explicit`: it was asked for, so series
+    imported before take it too; otherwise a series keeps the kind a coordinator gave it.
+    """
+
+    kind: str = Series.Kind.SUBTEAM
+    audience: str = Audience.PUBLIC
+    explicit: bool = False
+
+    @classmethod
+    def of(cls, kind: str | None = None, audience: str | None = None) -> ImportKind:
+        if kind is None and audience is None:
+            return cls()
+        kind = kind or Series.Kind.SUBTEAM
+        audience = audience or Series.defaults_for(kind)["audience"]
+        if kind == Series.Kind.BOARD and audience != Audience.BOARD:
+            raise ValueError("Executive Board meetings are for the board: use --audience board.")
+        return cls(kind=kind, audience=audience, explicit=True)
 
 
-def import_files(*, paths: Sequence[Path], now: datetime.datetime | None = None) -> ImportReport:
+def import_directory(
+    *,
+    directory: Path,
+    now: datetime.datetime | None = None,
+    kind: ImportKind = ImportKind(),
+) -> ImportReport:
+    return import_files(paths=yaml_files(directory), now=now, kind=kind)
+
+
+def import_files(
+    *,
+    paths: Sequence[Path],
+    now: datetime.datetime | None = None,
+    kind: ImportKind = ImportKind(),
+) -> ImportReport:
     """Import each file on its own: a bad one is reported and leaves nothing behind."""
     now = now or timezone.now()
     report = ImportReport()
@@ -65,7 +99,7 @@ def import_files(*, paths: Sequence[Path], now: datetime.datetime | None = None)
             if meeting.slug_base in owners:
                 owner = owners[meeting.slug_base]
                 raise InvalidMeetingFile(f"{owner} has the same meeting_id, {meeting.meeting_id!r}")
-            result = import_meeting(meeting=meeting, now=now)
+            result = import_meeting(meeting=meeting, now=now, kind=kind)
         except UnicodeDecodeError:
             report.errors[name] = "not UTF-8 text"
         except OSError as error:
@@ -82,7 +116,12 @@ def import_files(*, paths: Sequence[Path], now: datetime.datetime | None = None)
 
 
 @transaction.atomic
-def import_meeting(*, meeting: MeetingFile, now: datetime.datetime) -> MeetingImport:
+def import_meeting(
+    *,
+    meeting: MeetingFile,
+    now: datetime.datetime,
+    kind: ImportKind = ImportKind(),
+) -> MeetingImport:
     """Create or update the file's series, their slots and their coming meetings.
 
     Safe to run again: series are found by slug, slots by position, and meetings are
@@ -94,7 +133,7 @@ def import_meeting(*, meeting: MeetingFile, now: datetime.datetime) -> MeetingIm
     for planned in plan_series(meeting, now=now):
         existing = Series.objects.filter(slug=planned.slug).first()
         plan = with_stored_anchor(existing, planned)
-        series = _save_series(existing, plan=plan, meeting=meeting)
+        series = _save_series(existing, plan=plan, meeting=meeting, kind=kind)
         _restore_lifted(series, plan=plan, file_name=meeting.file_name, now=now)
         extend_series(series=series, now=now)
         warnings += parity_warnings(plan, name=meeting.project, now=now)
@@ -117,15 +156,19 @@ def _description(meeting: MeetingFile, schedules: Sequence[Schedule]) -> str:
     return "\n".join(lines)
 
 
-def _save_series(existing: Series | None, *, plan: SeriesPlan, meeting: MeetingFile) -> Series:
+def _save_series(
+    existing: Series | None, *, plan: SeriesPlan, meeting: MeetingFile, kind: ImportKind
+) -> Series:
     series = existing or Series(
         slug=plan.slug,
-        kind=Series.Kind.GENERAL,
-        audience=Audience.PUBLIC,
+        kind=kind.kind,
+        audience=kind.audience,
         # Imported meetings were announced where they came from; a coordinator turns the
         # portal's announcements on per series when the group wants them.
         announce_days_ahead=0,
     )
+    if kind.explicit:
+        series.kind, series.audience = kind.kind, kind.audience
     series.name = meeting.project
     series.description = _description(meeting, plan.schedules)
     series.cadence, series.interval = plan.cadence, plan.interval

@@ -9,9 +9,11 @@ hide a lost test, so there they fail instead.
 import os
 
 import pytest
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 
 from agreements.models import Agreement
+from agreements.querysets import SEARCH_CONFIG, search_vector
 from tests.factories import AgreementFactory
 
 
@@ -128,8 +130,46 @@ def test_search_can_use_the_gin_index_on_postgresql(corpus):
 
     with connection.cursor() as cursor:
         # With a handful of rows the planner rightly prefers a scan; forbid it to see that
-        # the index matches the query's document expression at all.
+        # the index answers the query's match at all.
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = matches.explain()
 
-    assert "agreement_search_gin" in plan
+    assert "agreement_search_document_gin" in plan
+    # Ranking reads the stored document: no title, summary or body is parsed again.
+    assert "to_tsvector" not in plan
+
+
+@pytest.mark.django_db
+def test_stored_search_document_equals_the_search_vector(corpus):
+    require_postgresql()
+    corpus[0].body = "Now about telemetry."
+    corpus[0].save()
+    Agreement.objects.filter(pk=corpus[1].pk).update(title="Renamed by a bulk update")
+    AgreementFactory(title="Made after", summary="Upgrade notes.", body="")
+
+    rows = Agreement.objects.annotate(expected=search_vector()).values_list(
+        "title", "search_document", "expected"
+    )
+
+    assert [(title, stored == expected) for title, stored, expected in rows] == [
+        (title, True) for title, _, _ in rows
+    ]
+    assert all(stored for _, stored, _ in rows)
+    # In the summary (B) above in the body (C).
+    assert titles(Agreement.objects.search("telemetry")) == ["Unrelated", "Shared runbooks"]
+
+
+@pytest.mark.django_db
+def test_search_ranks_as_the_expression_did_on_postgresql(corpus):
+    require_postgresql()
+    query = SearchQuery("upgrade hosts", search_type="websearch", config=SEARCH_CONFIG)
+    by_expression = (
+        Agreement.objects.annotate(document=search_vector())
+        .filter(document=query)
+        .annotate(rank=SearchRank(search_vector(), query))
+        .values_list("title", "rank")
+    )
+
+    assert sorted(Agreement.objects.search("upgrade hosts").values_list("title", "rank")) == (
+        sorted(by_expression)
+    )

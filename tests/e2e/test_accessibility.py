@@ -145,6 +145,12 @@ def url_arguments(site) -> dict[str, list[dict]]:
         "joining:application-detail": [{"pk": site["application"].pk}],
         "joining:application-action": [{"pk": site["application"].pk}],
         "members:role-end": [{"pk": site["coordinator"].roles.get().pk}],
+        "members:role-proposal-decide": [{"pk": 1}],
+        "members:company-leave": [{"slug": site["orange"].slug}],
+        "members:company-replace-role": [{"slug": site["orange"].slug}],
+        "portal:my-company-detail": [{"slug": site["orange"].slug}],
+        "members:subteam-edit": [{"slug": "extreme-testing"}],
+        "members:subteam-member-remove": [{"slug": "extreme-testing", "pk": 1}],
         "meetings:detail": [{"pk": site["past"].pk}, meeting],
         "meetings:event-ics": [meeting],
         "meetings:kind-feed": [{"kind": "general"}],
@@ -260,12 +266,18 @@ def coordinator_paths(site) -> list[str]:
         "/join/applications/",
         f"/join/applications/{site['application'].pk}/",
         "/profile/",
+        "/my-company/orange/",
+        "/sub-teams/new/",
+        "/sub-teams/extreme-testing/edit/",
     ]
 
 
 def chair_paths(site) -> list[str]:
     return [
         "/dashboard/roles/",
+        "/dashboard/roles/proposals/",
+        "/members/orange/leave/",
+        "/members/orange/roles/replace/",
         f"/agreements/forum-topics/{site['topic'].slug}/assign/",
     ]
 

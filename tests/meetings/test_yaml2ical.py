@@ -294,7 +294,7 @@ def test_import_real_files_rotate_nova_and_keep_lcoo_parallel():
         "every 2 weeks from 2017-11-30, 60 min: Thu 13:00 UTC",
         "every 2 weeks from 2017-11-30, 60 min: Thu 14:00 UTC",
     ]
-    assert (nova.name, nova.kind, nova.audience) == ("Nova Team Meeting", "general", "public")
+    assert (nova.name, nova.kind, nova.audience) == ("Nova Team Meeting", "subteam", "public")
     assert nova.description == (
         "This is the weekly Nova team meeting.\n"
         "\n"

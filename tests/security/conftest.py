@@ -13,7 +13,7 @@ from joining import services as joining
 from lcoo.models import GroupProfile
 from meetings import notes
 from meetings.models import Attachment, Attendance, CalendarToken
-from members.models import Company, Role
+from members.models import Company, Role, RoleProposal
 from tests.factories import (
     ActionItemFactory,
     AgreementFactory,
@@ -47,6 +47,9 @@ def world(company, other_company, settings, tmp_path, with_mfa) -> dict[str, str
     team = SubTeamFactory(name="Edge SIG", slug="edge-sig", lead=private_person)
     SubTeamMembershipFactory(sub_team=team, person=private_person)
     ToolLinkFactory()
+    RoleProposal.objects.create(
+        company=company, person=public_person, kind="coordinator", starts_on=soon.date()
+    )
     Group.objects.create(name="Editors")
 
     series = SeriesFactory(

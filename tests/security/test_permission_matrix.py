@@ -86,6 +86,25 @@ GET = {
     "joining:application-action": {"application": POST_ONLY},
     "members:roles": (LOGIN, 403, 403, 403, 403, 200, 200),
     "members:role-end": {"role": POST_ONLY},
+    "members:role-proposals": (LOGIN, 403, 403, 403, 403, 200, 200),
+    "members:role-proposal-decide": {"members.roleproposal": POST_ONLY, "999999": POST_ONLY},
+    "members:company-leave": {
+        "company": (LOGIN, 403, 403, 403, 403, 200, 200),
+        "bogus": (LOGIN, 403, 403, 403, 403, 404, 404),
+    },
+    "members:company-replace-role": {
+        "company": (LOGIN, 403, 403, 403, 403, 200, 200),
+        "applicant-company": (LOGIN, 403, 403, 403, 403, 404, 404),
+    },
+    # A coordinator's own company; chairs may look after any.
+    "portal:my-company": (LOGIN, 403, "/my-company/ntt/", "/my-company/orange/", 403, 403, 403),
+    "portal:my-company-detail": {
+        "company": (LOGIN, 403, 403, 200, 403, 200, 403),
+        "applicant-company": (LOGIN, 404, 404, 404, 404, 404, 404),
+    },
+    "members:subteam-create": COORDINATORS,
+    "members:subteam-edit": {"sub-team": COORDINATORS},
+    "members:subteam-member-remove": {"sub-team 999999": POST_ONLY},
     # meetings
     "meetings:list": EVERYONE,
     "meetings:past": EVERYONE,
@@ -251,6 +270,16 @@ POST = {
     "joining:application-action": {"application": EDITORS_DONE},
     "members:roles": (LOGIN, 403, 403, 403, 403, 400, 400),
     "members:role-end": {"role": (LOGIN, 403, 403, 403, 403, 302, 302)},
+    "members:role-proposal-decide": {
+        "members.roleproposal": (LOGIN, 403, 403, 403, 403, 400, 400),
+        "999999": (LOGIN, 403, 403, 403, 403, 404, 404),
+    },
+    "members:company-leave": {"company": (LOGIN, 403, 403, 403, 403, 400, 400)},
+    "members:company-replace-role": {"company": (LOGIN, 403, 403, 403, 403, 400, 400)},
+    "portal:my-company-detail": {"company": (LOGIN, 403, 403, 400, 403, 400, 403)},
+    "members:subteam-create": EDITORS_INVALID,
+    "members:subteam-edit": {"sub-team": EDITORS_INVALID},
+    "members:subteam-member-remove": {"sub-team 999999": (LOGIN, 403, 404, 404, 403, 404, 403)},
     "meetings:calendar-regenerate": (LOGIN,) + ("/meetings/my-calendar/",) * 6,
     "meetings:series-create": EDITORS_INVALID,
     "meetings:series-edit": {"series": EDITORS_INVALID},

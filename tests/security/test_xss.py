@@ -23,7 +23,8 @@ from agreements import services as agreement_services
 from joining import services as joining
 from meetings import announcements, notes, scheduling, sending
 from meetings.models import Attachment, Attendance
-from members.models import Role
+from members import services as member_services
+from members.models import Role, today
 from tests.factories import (
     ActionItemFactory,
     AgreementFactory,
@@ -97,6 +98,14 @@ def fill_members(payload: str) -> dict:
     )
     SubTeamMembershipFactory(sub_team=team, person=person)
     ToolLinkFactory(name=payload[:100], description=payload[:300], url=payload)
+    chair = RoleFactory(kind=Role.Kind.CHAIR, company=None).person
+    proposal = member_services.propose_role(
+        company=company, person=person, kind=Role.Kind.EXECUTIVE, starts_on=today(),
+        note=payload[:300], proposed_by=person,
+    )  # fmt: skip
+    member_services.decline_proposal(proposal=proposal, by=chair, note=payload[:300])
+    former = CompanyFactory(name=f"Gone {payload}"[:200], slug="payload-gone")
+    member_services.mark_company_former(company=former, left_on=today(), reason=payload[:300])
     return {"company": company, "person": person, "team": team}
 
 
@@ -121,6 +130,9 @@ def fill_meetings(payload: str, objects: dict, *, chair, coordinator) -> dict:
         series=series, slot=slot, starts_at=now + 2 * day, ends_at=now + 2 * day + day * 0.05
     )
     scheduling.cancel_meeting(meeting=cancelled, reason=payload[:300])
+    ended = SeriesFactory(name="Ended series", slug="ended-series")
+    SlotFactory(series=ended)
+    scheduling.end_series(series=ended, from_instant=now, reason=payload[:300], by=chair)
     notes.save_note(meeting=meeting, field="agenda", text=payload + " v2", author=coordinator,
                        base_revision_id=None)  # fmt: skip
     Attendance.objects.create(
@@ -200,6 +212,7 @@ def page_urls(objects) -> list[str]:
         series.get_absolute_url(), "/dashboard/", "/dashboard/roles/",
         "/meetings/manage/", f"/meetings/manage/series/{series.slug}/",
         f"/meetings/manage/{meeting.pk}/", f"/meetings/manage/{meeting.pk}/text/agenda/",
+        "/meetings/series/ended-series/", "/meetings/manage/series/ended-series/end/",
         f"/meetings/manage/{meeting.pk}/text/agenda/history/"
         f"?rev={meeting.revisions.first().pk}",
         f"/meetings/manage/{meeting.pk}/attendance/", f"/meetings/manage/{meeting.pk}/deliveries/",
@@ -213,6 +226,9 @@ def page_urls(objects) -> list[str]:
         "/agreements/action-items/new/", "/agreements/forum-topics/", topic.get_absolute_url(),
         f"/agreements/forum-topics/{topic.slug}/edit/",
         f"/agreements/forum-topics/{topic.slug}/assign/", "/agreements/companies/payload-co/",
+        "/dashboard/roles/proposals/", "/my-company/payload-co/", "/members/payload-co/leave/",
+        "/members/payload-co/roles/replace/", "/members/payload-gone/",
+        "/sub-teams/payload-team/edit/",
     ]  # fmt: skip
 
 
