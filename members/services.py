@@ -10,6 +10,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils.text import slugify
 
+from lcoo.context_processors import subject_prefix
 from lcoo.outbox import queue_message
 
 from .models import Company, Person, Role, RoleProposal, SubTeam, SubTeamMembership, today
@@ -19,12 +20,12 @@ DAY = datetime.timedelta(days=1)
 
 
 def group_name() -> str:
-    return getattr(settings, "GROUP_NAME", "LCOO")
+    return settings.GROUP_NAME
 
 
 def _tell(person: Person, *, subject: str, body: str, reason: str) -> None:
     """One plain-text mail to one person, through the outbox (sent after the commit)."""
-    message = EmailMessage(subject=f"[{group_name()}] {subject}", body=body, to=[person.email])
+    message = EmailMessage(subject=subject_prefix() + subject, body=body, to=[person.email])
     queue_message(message, reason=reason, person=person)
 
 

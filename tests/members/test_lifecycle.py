@@ -81,11 +81,12 @@ def test_mark_company_former_tells_its_people_without_roles_too(company, other_c
 @pytest.mark.django_db
 def test_mark_company_former_names_the_group_from_settings(settings, company, coordinator):
     settings.GROUP_NAME = "Operators Group"
+    settings.GROUP_SHORT_NAME = "OG"
 
     services.mark_company_former(company=company, left_on=today(), reason="Merged")
 
     row = Mail.objects.get(reason="company-left")
-    assert row.subject == "[Operators Group] Orange has left the group"
+    assert row.subject == "[OG] Orange has left the group"
     assert "member company of Operators Group" in row.body
 
 

@@ -126,6 +126,17 @@ GET = {
         "board-series": (LOGIN, 403, 404, 404, 403, 200, 403),
     },
     "meetings:series-generate": {"series": POST_ONLY},
+    "meetings:series-end": {
+        "series": COORDINATORS,
+        "board-series": (LOGIN, 403, 404, 404, 403, 200, 403),
+    },
+    "meetings:series-extra": {
+        "series": COORDINATORS,
+        "board-series": (LOGIN, 403, 404, 404, 403, 200, 403),
+    },
+    "meetings:series-reopen": {"series": POST_ONLY},
+    "meetings:restore": {"meeting": POST_ONLY},
+    "meetings:attachment-delete": {"attachment": POST_ONLY},
     "meetings:edit": {"meeting": COORDINATORS, "board-meeting": BOARD_EDIT},
     "meetings:cancel": {"meeting": COORDINATORS, "board-meeting": BOARD_EDIT},
     "meetings:publish": {"meeting": POST_ONLY},
@@ -284,6 +295,23 @@ POST = {
     "meetings:series-create": EDITORS_INVALID,
     "meetings:series-edit": {"series": EDITORS_INVALID},
     "meetings:series-generate": {"series": EDITORS_DONE, "board-series": BOARD_EDIT_DONE},
+    "meetings:series-end": {
+        "series": EDITORS_INVALID,
+        "board-series": (LOGIN, 403, 404, 404, 403, 400, 403),
+    },
+    "meetings:series-extra": {
+        "series": EDITORS_INVALID,
+        "board-series": (LOGIN, 403, 404, 404, 403, 400, 403),
+    },
+    # Reopening a series that has not ended, restoring a meeting that is not cancelled:
+    # refused with a message, back to a page.
+    "meetings:series-reopen": {
+        "series": EDITORS_DONE,
+        "board-series": (LOGIN, 403, 404, 404, 403, 302, 403),
+    },
+    "meetings:restore": {"meeting": EDITORS_DONE, "board-meeting": BOARD_EDIT_DONE},
+    # An attachment that does not exist: not found, whoever asks.
+    "meetings:attachment-delete": {"999999": (LOGIN, 404, 404, 404, 404, 404, 404)},
     "meetings:edit": {"meeting": EDITORS_INVALID, "board-meeting": BOARD_EDIT_INVALID},
     "meetings:cancel": {"meeting": EDITORS_INVALID, "board-meeting": BOARD_EDIT_INVALID},
     "meetings:attendance": {"meeting": EDITORS_INVALID, "board-meeting": BOARD_EDIT_INVALID},
