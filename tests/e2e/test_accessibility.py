@@ -158,6 +158,12 @@ def url_arguments(site) -> dict[str, list[dict]]:
         "meetings:series-feed": [{"slug": site["general"].slug}],
         "meetings:series-edit": [{"slug": site["general"].slug}],
         "meetings:series-generate": [{"slug": site["general"].slug}],
+        **{
+            f"meetings:series-{name}": [{"slug": site["general"].slug}]
+            for name in ("end", "reopen", "extra")
+        },
+        "meetings:restore": [meeting],
+        "meetings:attachment-delete": [{"pk": 1}],
         # A file and a feed, not pages: any value will do.
         "meetings:attachment": [{"pk": 1}],
         "meetings:private-feed": [{"token": "not-a-token"}],
@@ -250,6 +256,8 @@ def coordinator_paths(site) -> list[str]:
         "/meetings/manage/",
         "/meetings/manage/series/new/?kind=general",
         "/meetings/manage/series/general-meeting/",
+        "/meetings/manage/series/general-meeting/end/",
+        "/meetings/manage/series/general-meeting/extra/",
         f"/meetings/manage/{upcoming}/",
         f"/meetings/manage/{upcoming}/text/agenda/",
         f"/meetings/manage/{upcoming}/attendance/",
