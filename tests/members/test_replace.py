@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from lcoo.models import Mail
+from meetings.models import CalendarToken
 from members import services
 from members.models import Role, today
 from tests.factories import CompanyFactory, PersonFactory, RoleFactory
@@ -249,3 +250,29 @@ def test_replace_page_anonymous_and_former_company(client, chair, with_mfa, comp
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith(reverse("account_login"))
     assert client.get(_url(former)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_replaced_executive_loses_the_board_in_pages_and_feed_and_the_new_one_gains_it(
+    client, chair, with_mfa, company, executive, newcomer, meetings_
+):
+    board = meetings_["board"]
+    old_feed = reverse("meetings:private-feed", args=[CalendarToken.issue(executive)])
+    new_feed = reverse("meetings:private-feed", args=[CalendarToken.issue(newcomer)])
+    client.force_login(with_mfa(chair))
+
+    client.post(
+        _url(company),
+        {"kind": "executive", "arriving": newcomer.pk, "starts_on": today().isoformat()},
+    )
+
+    client.force_login(executive)
+    old_page = client.get(board.get_absolute_url())
+    old_calendar = client.get(old_feed).content.decode()
+    client.force_login(newcomer)
+    new_page = client.get(board.get_absolute_url())
+    new_calendar = client.get(new_feed).content.decode()
+    assert old_page.status_code == 404
+    assert str(board.uid) not in old_calendar
+    assert new_page.status_code == 200
+    assert str(board.uid) in new_calendar
