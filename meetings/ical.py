@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import CharField, Func, QuerySet
+from django.db.models.functions import Cast
 from django.urls import reverse
 
 from . import rotation
@@ -246,14 +247,14 @@ class _Row:
     same attributes as a Meeting (those `event` and the access rules read)."""
 
     FIELDS = (
-        "pk", "uid", "revision", "updated_at", "created_at", "starts_at", "ends_at", "topic",
-        "agenda", "status", "cancel_reason", "conference_link", "series__name",
+        "pk", "uid_text", "revision", "updated_stamp", "created_stamp", "starts_at", "ends_at",
+        "topic", "agenda", "status", "cancel_reason", "conference_link", "series__name",
         "series__audience", "series__conference_link", "slot__zone",
     )  # fmt: skip
     __slots__ = (
         "agenda",
         "cancel_reason",
-        "created_at",
+        "created_stamp",
         "effective_conference_link",
         "ends_at",
         "is_board",
@@ -264,15 +265,20 @@ class _Row:
         "starts_at",
         "title",
         "uid",
-        "updated_at",
+        "updated_stamp",
     )  # fmt: skip
 
     def __init__(self, row: tuple) -> None:
         (
-            self.pk, self.uid, self.revision, self.updated_at, self.created_at, self.starts_at,
-            self.ends_at, topic, self.agenda, status, self.cancel_reason, link, series_name,
-            audience, series_link, zone,
+            self.pk, uid, self.revision, self.updated_stamp, self.created_stamp,
+            self.starts_at, self.ends_at, topic, self.agenda, status, self.cancel_reason, link,
+            series_name, audience, series_link, zone,
         ) = row  # fmt: skip
+        # The UUID as text, not a UUID object (making 10,000 of those was a tenth of a
+        # feed): PostgreSQL gives its usual form, SQLite the 32 digits Django stores.
+        self.uid = (
+            uid if len(uid) == 36 else f"{uid[:8]}-{uid[8:12]}-{uid[12:16]}-{uid[16:20]}-{uid[20:]}"
+        )
         self.title = f"{series_name}: {topic}" if topic else series_name
         self.is_cancelled = status == Meeting.Status.CANCELLED
         self.effective_conference_link = link or series_link
@@ -280,8 +286,38 @@ class _Row:
         self.slot_zone = zone or "UTC"
 
 
+class UTCStamp(Func):
+    """A timestamp as an iCalendar UTC date-time ("20261204T035006Z"), formatted by the
+    database: a feed needs two per meeting, and parsing 20,000 timestamps into datetimes
+    only to format them again was a fifth of building a large feed."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="""to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"')""",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite keeps Django's datetimes as UTC text.
+        return self.as_sql(
+            compiler,
+            connection,
+            template="strftime('%%%%Y%%%%m%%%%dT%%%%H%%%%M%%%%SZ', %(expressions)s)",
+            **extra,
+        )
+
+
 def calendar_rows(meetings: QuerySet[Meeting]) -> Iterable[_Row]:
-    return map(_Row, meetings.values_list(*_Row.FIELDS).iterator(chunk_size=2000))
+    rows = meetings.annotate(
+        uid_text=Cast("uid", CharField()),
+        updated_stamp=UTCStamp("updated_at"),
+        created_stamp=UTCStamp("created_at"),
+    ).values_list(*_Row.FIELDS)
+    return map(_Row, rows.iterator(chunk_size=2000))
 
 
 def event(
@@ -302,28 +338,29 @@ def event(
     else:
         start = f"DTSTART;TZID={zone_name}:{_stamp(meeting.starts_at.astimezone(zone))}"
         end = f"DTEND;TZID={zone_name}:{_stamp(meeting.ends_at.astimezone(zone))}"
-    changed = _utc(meeting.updated_at)
-    parts = [
-        "BEGIN:VEVENT" + CRLF,
-        _line("UID", uid_for(meeting)),
-        f"SEQUENCE:{meeting.revision}" + CRLF,
-        f"DTSTAMP:{changed}" + CRLF,
-        f"LAST-MODIFIED:{changed}" + CRLF,
-        f"CREATED:{_utc(meeting.created_at)}" + CRLF,
-        start + CRLF,
-        end + CRLF,
-        _line("SUMMARY", _text(meeting.title)),
-        _line("DESCRIPTION", _text(_description(meeting, page_url, with_agenda=include_agenda))),
-        _line("URL", page_url),
-        _line("STATUS", "CANCELLED" if meeting.is_cancelled else "CONFIRMED"),
-        _line("CLASS", "PRIVATE" if meeting.is_board else "PUBLIC"),
-        "TRANSP:OPAQUE" + CRLF,
-    ]
+    # A feed's rows carry their stamps formatted by the database (`UTCStamp`).
+    changed = getattr(meeting, "updated_stamp", None) or _utc(meeting.updated_at)
+    created = getattr(meeting, "created_stamp", None) or _utc(meeting.created_at)
     link = meeting.effective_conference_link
-    if include_location and link:
-        parts.append(_line("LOCATION", _text(link)))
-    parts.append("END:VEVENT" + CRLF)
-    return "".join(parts)
+    location = _line("LOCATION", _text(link)) if include_location and link else ""
+    description = _description(meeting, page_url, with_agenda=include_agenda)
+    # One string, in the order of the lines: a feed writes 10,000 of these.
+    return (
+        f"BEGIN:VEVENT{CRLF}{_line('UID', uid_for(meeting))}"
+        f"SEQUENCE:{meeting.revision}{CRLF}"
+        f"DTSTAMP:{changed}{CRLF}LAST-MODIFIED:{changed}{CRLF}CREATED:{created}{CRLF}"
+        f"{start}{CRLF}{end}{CRLF}"
+        f"{_line('SUMMARY', _text(meeting.title))}"
+        f"{_line('DESCRIPTION', _text(description))}"
+        f"{_line('URL', page_url)}"
+        f"{_CANCELLED if meeting.is_cancelled else _CONFIRMED}"
+        f"{_PRIVATE if meeting.is_board else _PUBLIC}"
+        f"TRANSP:OPAQUE{CRLF}{location}END:VEVENT{CRLF}"
+    )
+
+
+_CANCELLED, _CONFIRMED = "STATUS:CANCELLED" + CRLF, "STATUS:CONFIRMED" + CRLF
+_PRIVATE, _PUBLIC = "CLASS:PRIVATE" + CRLF, "CLASS:PUBLIC" + CRLF
 
 
 def build_calendar(

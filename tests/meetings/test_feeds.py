@@ -10,7 +10,7 @@ from django.utils.http import http_date
 from icalendar import Calendar
 
 from meetings import scheduling
-from meetings.models import CalendarToken, calendar_token_hash
+from meetings.models import CalendarToken, Meeting, calendar_token_hash
 from tests.factories import MeetingFactory, SeriesFactory, SlotFactory
 from tests.meetings.helpers import shown_calendar_tokens
 
@@ -538,3 +538,20 @@ def test_local_feed_bodies_keep_the_newest_within_their_size():
     bodies.put("huge", b"x" * 11)
 
     assert [bodies.get(k) for k in ("a", "b", "c", "huge")] == [b"1234", None, b"90ab", None]
+
+
+@pytest.mark.django_db
+def test_feed_rows_uids_and_stamps_read_as_text_equal_pythons(rotating):
+    from meetings.ical import _utc, calendar_rows
+
+    meetings = rotating.meetings.order_by("pk")
+    Meeting.objects.filter(pk=meetings[0].pk).update(
+        updated_at=datetime.datetime(2027, 3, 28, 1, 2, 3, 999999, tzinfo=UTC)
+    )
+
+    rows = list(calendar_rows(meetings.select_related("series", "slot")))
+
+    assert [(row.uid, row.updated_stamp, row.created_stamp) for row in rows] == [
+        (str(m.uid), _utc(m.updated_at), _utc(m.created_at)) for m in meetings
+    ]
+    assert rows[0].updated_stamp == "20270328T010203Z"
