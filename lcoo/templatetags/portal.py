@@ -32,6 +32,48 @@ def show_time(value: datetime.datetime | None, fmt: str = "D j M Y, H:i T", zone
     return format_html('<time datetime="{}">{}</time>', utc_iso(value), date_format(local, fmt))
 
 
+def _range_parts(
+    start: datetime.datetime, end: datetime.datetime, fmt: str, zone: str
+) -> tuple[str, str]:
+    """Start in `fmt` and end as "H:i T", in `zone` or the viewer's zone. When a clock
+    change falls inside the range, the start carries its own abbreviation too, so
+    "02:30 CEST – 03:00 CET" never reads as thirty minutes."""
+    tz = zoneinfo.ZoneInfo(zone) if zone else timezone.get_current_timezone()
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    if local_start.utcoffset() != local_end.utcoffset() and not fmt.endswith("T"):
+        fmt += " T"
+    return date_format(local_start, fmt), date_format(local_end, "H:i T")
+
+
+@register.simple_tag
+def show_range(
+    start: datetime.datetime | None,
+    end: datetime.datetime | None,
+    fmt: str = "l j F Y, H:i",
+    zone: str = "",
+):
+    """A meeting's start and end, each in its own `<time datetime="…Z">`."""
+    if start is None or end is None:
+        return ""
+    first, last = _range_parts(start, end, fmt, zone)
+    return format_html(
+        '<time datetime="{}">{}</time> – <time datetime="{}">{}</time>',
+        utc_iso(start),
+        first,
+        utc_iso(end),
+        last,
+    )
+
+
+@register.simple_tag
+def time_range(
+    start: datetime.datetime, end: datetime.datetime, fmt: str = "l j F Y, H:i", zone: str = ""
+) -> str:
+    """The same range as plain text (mail)."""
+    first, last = _range_parts(start, end, fmt, zone)
+    return f"{first}–{last}"
+
+
 @register.simple_tag
 def show_date(value: datetime.date | None, fmt: str = "j M Y", zone: str = "UTC"):
     """A calendar date in `<time datetime="…Z">`, with the UTC instant the day begins in
