@@ -262,10 +262,11 @@ def add_extra_meeting(
     series = Series.objects.select_for_update().get(pk=series.pk)
     if series.is_ended:
         raise ValidationError("This series has ended: reopen it to add a meeting.")
+    # In UTC first: a time in the fall-back hour (fold=1) never compares equal across zones.
+    starts_at = starts_at.astimezone(datetime.UTC)
     if starts_at <= now:
         raise ValidationError({"starts_at": "An extra meeting is one still to come."})
     minutes = duration_minutes or series.duration_minutes
-    starts_at = starts_at.astimezone(datetime.UTC)
     # The same meeting posted twice (a replayed form) adds it once.
     if (
         series.meetings.filter(starts_at=starts_at)
