@@ -397,3 +397,31 @@ def test_edit_form_round_trips_or_refuses_or_asks_never_shifts(
     assert wall_clock(stored.starts_at, zone) == (day, time)
     if kind == "ambiguous":
         assert stored.starts_at == rotation.local_instants(day, time, zone)[int(fold)]
+
+
+def test_explicit_dates_whose_slot_time_the_clocks_skip_are_listed():
+    cadence = rotation.ExplicitDates([datetime.date(2027, 3, 28), datetime.date(2027, 4, 4)])
+    occurrences = rotation.expand(
+        cadence, [SUNDAY_0230], NOW, datetime.datetime(2028, 1, 1, tzinfo=UTC)
+    )
+
+    notes = slot_clock_notes(occurrences, [SUNDAY_0230])
+
+    assert [(n.day, n.text) for n in notes] == EXPECTED_NOTES[:1]
+
+
+@pytest.mark.django_db
+def test_edit_form_of_a_meeting_in_the_repeated_hour_offers_both_with_its_own_chosen(
+    client, coordinator, paris_meeting
+):
+    start = datetime.datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
+    Meeting.objects.filter(pk=paris_meeting.pk).update(
+        starts_at=start, ends_at=start + datetime.timedelta(minutes=90)
+    )
+    client.force_login(coordinator)
+
+    body = client.get(reverse("meetings:edit", args=[paris_meeting.pk])).content.decode()
+
+    checked = re.findall(r'<input type="radio" name="starts_at_3" value="(\d)"[^>]*checked', body)
+    assert checked == ["1"]
+    assert "02:30 CEST (00:30 UTC)" in body
