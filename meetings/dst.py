@@ -97,3 +97,56 @@ def _slot_instant(slot: rotation.Slot, near: datetime.date) -> datetime.datetime
 def _local_label(instant: datetime.datetime, zone: str) -> str:
     """Weekday and time in `zone`: "Tue 14:00"."""
     return instant.astimezone(rotation.zone(zone)).strftime("%a %H:%M")
+
+
+@dataclass(frozen=True)
+class SlotClockNote:
+    """A date on which a slot's wall-clock time does not exist ("gap") or happens twice
+    ("ambiguous") in its zone, and when the rotation holds the meeting then (`held_at`)."""
+
+    slot: rotation.Slot
+    day: datetime.date
+    kind: str
+    held_at: datetime.datetime
+
+    @property
+    def text(self) -> str:
+        change = rotation.clock_change(self.day, self.slot.time, self.slot.zone)
+        local = self.held_at.astimezone(rotation.zone(self.slot.zone))
+        held = f"{local:%H:%M} {local.tzname()} ({self.held_at:%H:%M} UTC)"
+        if self.kind == "gap":
+            # Slot.at reads a skipped time with the offset from before the change.
+            return (
+                f"{change.describe()}: {self.slot.time:%H:%M} does not exist that day, so "
+                f"the meeting is held at {held}, later by the time skipped."
+            )
+        return (
+            f"{change.describe()}: {self.slot.time:%H:%M} happens twice that day, so the "
+            f"meeting is held at the first, {held}."
+        )
+
+
+def slot_clock_notes(
+    occurrences: list[rotation.Occurrence], slots: list[rotation.Slot]
+) -> list[SlotClockNote]:
+    """The occurrences whose slot time the clocks skip or repeat on their date."""
+    notes = []
+    for occurrence in occurrences:
+        slot = slots[occurrence.slot_index]
+        # A skipped time is held later the same day, so the local date is the slot's date.
+        day = occurrence.start.astimezone(rotation.zone(slot.zone)).date()
+        kind = rotation.wall_clock_kind(day, slot.time, slot.zone)
+        if kind != "exact":
+            notes.append(SlotClockNote(slot=slot, day=day, kind=kind, held_at=occurrence.start))
+    return notes
+
+
+def series_clock_notes(
+    series: Series, *, now: datetime.datetime, until: datetime.datetime
+) -> list[SlotClockNote]:
+    """The series' dates from `now` to `until` (its horizon) whose slot time the clocks
+    skip or repeat."""
+    slots = series.rotation_slots()
+    if not slots:
+        return []
+    return slot_clock_notes(rotation.expand(series.rotation_cadence(), slots, now, until), slots)

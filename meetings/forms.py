@@ -150,63 +150,120 @@ class SeriesDatesForm(SingleLineFields, forms.Form):
         )
 
 
-class LocalDateTimeField(forms.MultiValueField):
-    """A date, a wall-clock time and the IANA zone they are in: an aware datetime."""
+def gap_message(change: rotation.ClockChange) -> str:
+    """Why a wall-clock time in a spring-forward gap is refused, and what to type instead."""
+    last = datetime.datetime.combine(change.day, change.before) - datetime.timedelta(minutes=1)
+    return f"{change.describe()}: choose {last:%H:%M} or {change.after:%H:%M} or later."
+
+
+def instant_label(instant: datetime.datetime, zone: str) -> str:
+    """ "02:30 CEST (00:30 UTC)": one of the two readings of an ambiguous time."""
+    local = instant.astimezone(rotation.zone(zone))
+    return f"{local:%H:%M} {local.tzname()} ({instant.astimezone(datetime.UTC):%H:%M} UTC)"
+
+
+def ambiguous_choices(day: datetime.date, time: datetime.time, zone: str) -> list[tuple[str, str]]:
+    """The two readings of a wall-clock time in the fall-back hour, as (fold, label);
+    empty for any other time."""
+    instants = rotation.local_instants(day, time, zone)
+    if len(instants) != 2:
+        return []
+    return [(str(fold), instant_label(instant, zone)) for fold, instant in enumerate(instants)]
+
+
+def _as_date(value) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def _as_time(value) -> datetime.time:
+    return value if isinstance(value, datetime.time) else datetime.time.fromisoformat(value)
+
+
+class LocalDateTimeWidget(forms.MultiWidget):
+    """Date, time, zone and, when the time happens twice, which of the two is meant."""
+
+    def __init__(self):
+        super().__init__(
+            widgets=[
+                forms.DateInput(attrs={"type": "date", "aria-label": "Date"}),
+                forms.TimeInput(attrs={"type": "time", "aria-label": "Time"}, format="%H:%M"),
+                forms.Select(choices=timezone_choices, attrs={"aria-label": "Time zone"}),
+                forms.RadioSelect(choices=[]),
+            ]
+        )
+
+    def get_context(self, name, value, attrs):
+        # A meeting already in the fall-back hour shows its two readings from the start.
+        if not self.widgets[3].choices and isinstance(value, list | tuple) and len(value) >= 3:
+            try:
+                day, time = _as_date(value[0]), _as_time(value[1])
+                self.widgets[3].choices = ambiguous_choices(day, time, str(value[2]))
+            except (TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+                pass
+        return super().get_context(name, value, attrs)
+
+    def decompress(self, value):
+        if not value:
+            return [None, None, None, ""]
+        zone = getattr(value.tzinfo, "key", "UTC")
+        return [value.date(), value.time().replace(tzinfo=None), zone, str(value.fold)]
+
+
+class ExactLocalDateTimeField(forms.MultiValueField):
+    """A date, a wall-clock time and the IANA zone they are in: an aware datetime, for
+    every form where a person types a local time. A time in the spring-forward gap
+    (it never happens) is refused, naming the change; a time in the fall-back hour (it
+    happens twice) is asked about: the field offers both instants and takes the one
+    chosen, never guessing. The value is aware, in the zone typed, with the right fold."""
 
     def __init__(self, **kwargs):
         fields = (
             forms.DateField(),
             forms.TimeField(),
             forms.ChoiceField(choices=timezone_choices),
+            forms.ChoiceField(choices=[("0", "first"), ("1", "second")], required=False),
         )
-        widget = forms.MultiWidget(
-            widgets=[
-                forms.DateInput(attrs={"type": "date", "aria-label": "Date"}),
-                forms.TimeInput(attrs={"type": "time", "aria-label": "Time"}, format="%H:%M"),
-                forms.Select(choices=timezone_choices, attrs={"aria-label": "Time zone"}),
-            ]
+        super().__init__(
+            fields=fields, widget=LocalDateTimeWidget(), require_all_fields=False, **kwargs
         )
-        super().__init__(fields=fields, widget=widget, require_all_fields=True, **kwargs)
 
     def compress(self, data_list):
         if not data_list:
             return None
-        day, time, zone = data_list
-        return datetime.datetime.combine(day, time, tzinfo=zoneinfo.ZoneInfo(zone))
-
-
-class ExactLocalDateTimeField(LocalDateTimeField):
-    """A local date and time that happens exactly once in its zone: a time in the
-    spring-forward gap (it never happens) or in the fall-back hour (it happens twice)
-    is refused, rather than silently shifted."""
-
-    def compress(self, data_list):
-        if not data_list:
-            return None
-        day, time, zone = data_list
-        kind = rotation.wall_clock_kind(day, time, zone)
-        if kind == "gap":
-            raise ValidationError(
-                f"{time:%H:%M} does not exist on {day:%d %b %Y} in {zone}: the clocks "
-                "spring forward over it. Choose another time.",
-                code="dst_gap",
-            )
-        if kind == "ambiguous":
-            raise ValidationError(
-                f"{time:%H:%M} happens twice on {day:%d %b %Y} in {zone}: the clocks fall "
-                "back over it. Choose a time outside that hour.",
-                code="dst_ambiguous",
-            )
-        return super().compress(data_list)
+        day, time, zone, which = (list(data_list) + [""] * 4)[:4]
+        if day is None or time is None or not zone:
+            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
+        instants = rotation.local_instants(day, time, zone)
+        self.widget.widgets[3].choices = ambiguous_choices(day, time, zone)
+        if not instants:
+            change = rotation.clock_change(day, time, zone)
+            raise ValidationError(gap_message(change), code="dst_gap")
+        if len(instants) == 2:
+            if which not in ("0", "1"):
+                change = rotation.clock_change(day, time, zone)
+                raise ValidationError(
+                    f"{change.describe()}, so {time:%H:%M} happens twice: choose which one "
+                    f"is meant, {instant_label(instants[0], zone)} or "
+                    f"{instant_label(instants[1], zone)}.",
+                    code="dst_ambiguous",
+                )
+            chosen = instants[int(which)]
+        else:
+            chosen = instants[0]
+        # In its zone (the fold says which reading), so callers still know the zone.
+        return chosen.astimezone(rotation.zone(zone))
 
 
 def split_local(moment: datetime.datetime, zone: str) -> list:
+    """The initial value of an ExactLocalDateTimeField for `moment` shown in `zone`."""
     local = moment.astimezone(zoneinfo.ZoneInfo(zone))
-    return [local.date(), local.time().replace(tzinfo=None), zone]
+    return [local.date(), local.time().replace(tzinfo=None), zone, str(local.fold)]
 
 
 class MeetingForm(SingleLineFields, forms.Form):
-    starts_at = LocalDateTimeField(label="Starts", help_text="Date, time and the zone they are in.")
+    starts_at = ExactLocalDateTimeField(
+        label="Starts", help_text="Date, time and the zone they are in."
+    )
     duration_minutes = forms.IntegerField(min_value=5, max_value=24 * 60, label="Length (minutes)")
     topic = forms.CharField(max_length=300, required=False)
     conference_link = forms.URLField(

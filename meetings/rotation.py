@@ -44,6 +44,67 @@ def wall_clock_kind(day: datetime.date, time: datetime.time, zone_name: str) -> 
     return "ambiguous"
 
 
+@dataclass(frozen=True)
+class ClockChange:
+    """A change of the zone's clocks around a wall-clock time on `day`: at the instant
+    `at` (UTC) the clocks went from `before` to `after` (both local wall-clock times)."""
+
+    day: datetime.date
+    zone: str
+    at: datetime.datetime
+    before: datetime.time
+    after: datetime.time
+    forward: bool
+
+    def describe(self) -> str:
+        """ "Clocks go forward from 02:00 to 03:00 on 28 March 2027 in Europe/Paris"."""
+        way = "forward" if self.forward else "back"
+        return (
+            f"Clocks go {way} from {self.before:%H:%M} to {self.after:%H:%M} on "
+            f"{self.day.day} {self.day:%B %Y} in {self.zone}"
+        )
+
+
+def clock_change(day: datetime.date, time: datetime.time, zone_name: str) -> ClockChange | None:
+    """The clock change that makes this wall-clock time a gap or ambiguous; None when it
+    happens exactly once."""
+    if wall_clock_kind(day, time, zone_name) == "exact":
+        return None
+    tz = zone(zone_name)
+    naive = datetime.datetime.combine(day, time)
+    # The change lies between the two readings of the wall-clock time.
+    lo, hi = sorted(naive.replace(tzinfo=tz, fold=f).astimezone(UTC) for f in (0, 1))
+    offset = lo.astimezone(tz).utcoffset()
+    while hi - lo > datetime.timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).utcoffset() == offset:
+            lo = mid
+        else:
+            hi = mid
+    at = hi.replace(microsecond=0)
+    old = (at - datetime.timedelta(seconds=1)).astimezone(tz).utcoffset()
+    before = (at.replace(tzinfo=None) + old).time()
+    after = at.astimezone(tz).time().replace(tzinfo=None)
+    forward = at.astimezone(tz).utcoffset() > old
+    return ClockChange(day=day, zone=zone_name, at=at, before=before, after=after, forward=forward)
+
+
+def local_instants(
+    day: datetime.date, time: datetime.time, zone_name: str
+) -> list[datetime.datetime]:
+    """The UTC instants at which this wall-clock time happens on `day`: none (a gap), one,
+    or two (the fall-back hour), earliest first."""
+    tz = zone(zone_name)
+    naive = datetime.datetime.combine(day, time)
+    found = []
+    for fold in (0, 1):
+        instant = naive.replace(tzinfo=tz, fold=fold).astimezone(UTC)
+        back = instant.astimezone(tz)
+        if back.replace(tzinfo=None) == naive and instant not in found:
+            found.append(instant)
+    return sorted(found)
+
+
 @dataclass(frozen=True, order=True)
 class Slot:
     """A wall-clock time on a weekday (0 = Monday) in an IANA zone."""

@@ -77,7 +77,7 @@ def extend_series(*, series: Series, now: datetime.datetime | None = None) -> Ex
         if occ.index in past_indexes:
             continue
         slot = slot_rows[occ.slot_index]
-        ends = occ.start + series.duration
+        ends = occ.start.astimezone(datetime.UTC) + series.duration
         meeting = existing.get(occ.index)
         if meeting is None:
             to_create.append(
@@ -143,6 +143,11 @@ def update_meeting(
 ) -> Meeting:
     """A coordinator's edit of one meeting. A changed time marks it edited, so the
     rotation leaves it alone; a changed time or place grows its calendar SEQUENCE."""
+    if timezone.is_naive(starts_at):
+        raise ValidationError("The start time must carry a time zone.")
+    # The length is elapsed time: added in UTC, not on the wall clock, so a meeting
+    # across a clock change keeps its minutes.
+    starts_at = starts_at.astimezone(datetime.UTC)
     meeting.move(
         starts_at=starts_at,
         ends_at=starts_at + datetime.timedelta(minutes=duration_minutes),
@@ -257,10 +262,11 @@ def add_extra_meeting(
     series = Series.objects.select_for_update().get(pk=series.pk)
     if series.is_ended:
         raise ValidationError("This series has ended: reopen it to add a meeting.")
+    # In UTC first: a time in the fall-back hour (fold=1) never compares equal across zones.
+    starts_at = starts_at.astimezone(datetime.UTC)
     if starts_at <= now:
         raise ValidationError({"starts_at": "An extra meeting is one still to come."})
     minutes = duration_minutes or series.duration_minutes
-    starts_at = starts_at.astimezone(datetime.UTC)
     # The same meeting posted twice (a replayed form) adds it once.
     if (
         series.meetings.filter(starts_at=starts_at)

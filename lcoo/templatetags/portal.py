@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import zoneinfo
 
@@ -22,6 +23,14 @@ def utc_iso(value: datetime.datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def format_local(local: datetime.datetime, fmt: str) -> str:
+    """`date_format`, but a trailing "T" is the zone's abbreviation even in the fall-back
+    hour, where Django leaves it empty because the wall-clock time alone is ambiguous."""
+    if fmt.endswith("T") and not fmt.endswith("\\T"):
+        return date_format(local, fmt[:-1]) + (local.tzname() or "")
+    return date_format(local, fmt)
+
+
 @register.simple_tag
 def show_time(value: datetime.datetime | None, fmt: str = "D j M Y, H:i T", zone: str = ""):
     """`<time datetime="…Z">` with the UTC instant, showing it in `zone` or the viewer's zone."""
@@ -29,7 +38,49 @@ def show_time(value: datetime.datetime | None, fmt: str = "D j M Y, H:i T", zone
         return ""
     tz = zoneinfo.ZoneInfo(zone) if zone else timezone.get_current_timezone()
     local = value.astimezone(tz)
-    return format_html('<time datetime="{}">{}</time>', utc_iso(value), date_format(local, fmt))
+    return format_html('<time datetime="{}">{}</time>', utc_iso(value), format_local(local, fmt))
+
+
+def _range_parts(
+    start: datetime.datetime, end: datetime.datetime, fmt: str, zone: str
+) -> tuple[str, str]:
+    """Start in `fmt` and end as "H:i T", in `zone` or the viewer's zone. When a clock
+    change falls inside the range, the start carries its own abbreviation too, so
+    "02:30 CEST – 03:00 CET" never reads as thirty minutes."""
+    tz = zoneinfo.ZoneInfo(zone) if zone else timezone.get_current_timezone()
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    if local_start.utcoffset() != local_end.utcoffset() and not fmt.endswith("T"):
+        fmt += " T"
+    return format_local(local_start, fmt), format_local(local_end, "H:i T")
+
+
+@register.simple_tag
+def show_range(
+    start: datetime.datetime | None,
+    end: datetime.datetime | None,
+    fmt: str = "l j F Y, H:i",
+    zone: str = "",
+):
+    """A meeting's start and end, each in its own `<time datetime="…Z">`."""
+    if start is None or end is None:
+        return ""
+    first, last = _range_parts(start, end, fmt, zone)
+    return format_html(
+        '<time datetime="{}">{}</time> – <time datetime="{}">{}</time>',
+        utc_iso(start),
+        first,
+        utc_iso(end),
+        last,
+    )
+
+
+@register.simple_tag
+def time_range(
+    start: datetime.datetime, end: datetime.datetime, fmt: str = "l j F Y, H:i", zone: str = ""
+) -> str:
+    """The same range as plain text (mail)."""
+    first, last = _range_parts(start, end, fmt, zone)
+    return f"{first}–{last}"
 
 
 @register.simple_tag
@@ -59,6 +110,16 @@ def show_slot(slot, fmt: str = "D H:i"):
     if instant < now:
         instant = rule.at(day + datetime.timedelta(weeks=1))
     return show_time(instant, fmt, rule.zone)
+
+
+@register.simple_tag
+def show_slot_at(slot, instant: datetime.datetime):
+    """A slot's configured weekday and wall-clock time ("Sun 02:30"), in `<time>` with
+    the instant of one occurrence: on a day the clocks skip that time the occurrence is
+    later, but the slot is still the one configured."""
+    rule = slot.as_rotation_slot() if hasattr(slot, "as_rotation_slot") else slot
+    label = f"{calendar.day_abbr[rule.weekday]} {rule.time:%H:%M}"
+    return format_html('<time datetime="{}">{}</time>', utc_iso(instant), label)
 
 
 @register.filter

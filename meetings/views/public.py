@@ -18,11 +18,11 @@ from members.permissions import Access, access_for
 from .. import rotation
 from ..attendance import board_quorum
 from ..conflicts import meeting_conflicts, series_conflicts
-from ..dst import dst_warnings
+from ..dst import dst_warnings, series_clock_notes
 from ..forms import MeetingFilterForm
 from ..models import Attachment, Meeting, Series
 from ..planner import audience_zones, planner_comparison
-from ..scheduling import may_restore
+from ..scheduling import add_months, may_restore
 
 PAGE_SIZE = 50
 
@@ -155,6 +155,9 @@ def series_page(series: Series, *, access: Access, now: datetime.datetime) -> di
         "explicit_dates": explicit_dates(series, slots),
         "fairness": fairness_table(upcoming, companies, series.duration),
         "dst_warnings": dst_warnings(series=series, now=now),
+        "clock_notes": series_clock_notes(
+            series, now=now, until=add_months(now, series.horizon_months)
+        ),
         "can_edit": access.can_coordinate,
         "conflicts": (
             series_conflicts(series, access=access, now=now) if access.can_coordinate else []

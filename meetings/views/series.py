@@ -21,6 +21,7 @@ from members.views import CoordinatorRequiredMixin
 
 from .. import rotation
 from ..conflicts import Planned, find_conflicts, series_conflicts
+from ..dst import slot_clock_notes
 from ..forms import EndSeriesForm, ExtraMeetingForm, SeriesDatesForm, SeriesForm, SlotFormSet
 from ..models import Meeting, Series, rotation_cadence
 from ..scheduling import (
@@ -191,7 +192,12 @@ def preview_for(
 
     rows = [PreviewRow(starts_at=o.start, slot=slots[o.slot_index]) for o in occurrences]
     table = fairness_table(rows, companies, duration)
-    return {"occurrences": rows, "fairness": table, "conflicts": conflicts}
+    return {
+        "occurrences": rows,
+        "fairness": table,
+        "conflicts": conflicts,
+        "clock_notes": slot_clock_notes(planned, slots),
+    }
 
 
 @login_required

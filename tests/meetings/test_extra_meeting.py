@@ -133,11 +133,22 @@ def test_rotation_keeps_the_extra_meeting_and_it_is_announced_with_its_own_uid(c
 @pytest.mark.parametrize(
     ("day", "time", "message"),
     [
-        ("2030-03-31", "02:30", "02:30 does not exist on 31 Mar 2030 in Europe/Paris"),
-        ("2030-10-27", "02:30", "02:30 happens twice on 27 Oct 2030 in Europe/Paris"),
+        (
+            "2030-03-31",
+            "02:30",
+            "Clocks go forward from 02:00 to 03:00 on 31 March 2030 in Europe/Paris: "
+            "choose 01:59 or 03:00 or later.",
+        ),
+        (
+            "2030-10-27",
+            "02:30",
+            "Clocks go back from 03:00 to 02:00 on 27 October 2030 in Europe/Paris, so "
+            "02:30 happens twice: choose which one is meant, 02:30 CEST (00:30 UTC) or "
+            "02:30 CET (01:30 UTC).",
+        ),
     ],
 )
-def test_time_the_clocks_skip_or_repeat_is_refused(
+def test_time_the_clocks_skip_or_repeat_is_refused_or_asked(
     client, coordinator, general, day, time, message
 ):
     client.force_login(coordinator)
@@ -149,6 +160,33 @@ def test_time_the_clocks_skip_or_repeat_is_refused(
     assert message in response.content.decode()
     assert 'value="Kept"' in response.content.decode()
     assert Meeting.objects.count() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("which", "expected"),
+    [
+        ("0", datetime.datetime(2030, 10, 27, 0, 30, tzinfo=UTC)),
+        ("1", datetime.datetime(2030, 10, 27, 1, 30, tzinfo=UTC)),
+    ],
+)
+def test_time_that_happens_twice_saves_the_chosen_instant(
+    client, coordinator, general, which, expected
+):
+    client.force_login(coordinator)
+    data = form("2030-10-27", "02:30", "Europe/Paris", topic="Twice", duration_minutes="90")
+
+    asked = client.post(extra_url(general), data)
+    chosen = client.post(extra_url(general), {**data, "starts_at_3": which})
+
+    assert asked.status_code == 400
+    assert 'value="0"' in asked.content.decode()
+    assert chosen.status_code == 302
+    extra = Meeting.objects.get(topic="Twice")
+    assert (extra.starts_at, extra.ends_at - extra.starts_at) == (
+        expected,
+        datetime.timedelta(minutes=90),
+    )
 
 
 @pytest.mark.django_db
