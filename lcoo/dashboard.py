@@ -166,8 +166,7 @@ def dashboard_for(person, access: Access) -> dict[str, Any]:
             "failed_announcements": failed_announcements(access),
         }
     if access.can_manage_roles:
-        context |= {
-            "board_at_risk": board_at_risk(now=now),
-            "quiet_companies": quiet_companies(now=now),
-        }
+        context["quiet_companies"] = quiet_companies(now=now)
+        # Staff may manage roles without seeing the board: no board meeting's title for them.
+        context["board_at_risk"] = board_at_risk(now=now) if access.can_see_board else None
     return context

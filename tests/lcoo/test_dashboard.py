@@ -315,3 +315,16 @@ def test_dashboard_query_count_is_the_same_for_few_and_many_rows(
         response = client.get(reverse("portal:dashboard"))
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_managing_roles_never_see_a_board_meeting_s_title(
+    client, staff, with_mfa, board_series
+):
+    with_mfa(staff)
+    meeting(board_series, starts_in=3 * DAY, topic="Board budget")
+
+    response = dashboard(client, staff)
+
+    assert response.context["board_at_risk"] is None
+    assert "Board budget" not in response.content.decode()
