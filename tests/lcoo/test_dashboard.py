@@ -295,7 +295,7 @@ def test_chair_dashboard_queries_do_not_grow(
     _lots(public_series, board_series, chair_in, rows)
     client.force_login(chair_in)
 
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(30):
         response = client.get(reverse("portal:dashboard"))
 
     assert response.status_code == 200
@@ -328,3 +328,17 @@ def test_staff_managing_roles_never_see_a_board_meeting_s_title(
 
     assert response.context["board_at_risk"] is None
     assert "Board budget" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_participant_dashboard_queries(
+    client, participant, public_series, board_series, chair, django_assert_max_num_queries
+):
+    _lots(public_series, board_series, participant, 12)
+    client.force_login(participant)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("portal:dashboard"))
+
+    assert response.context["my_action_items"].count == 12
+    assert len(response.context["my_action_items"].rows) == 5
