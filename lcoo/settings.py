@@ -242,7 +242,7 @@ MAILERS = {
             "OPTIONS": {"host": _email_host, "port": _email_port, "timeout": 30},
         }
         if _email_host
-        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        else {"BACKEND": "lcoo.console_mail.EmailBackend"}
     )
 }
 DEFAULT_FROM_EMAIL = env(

@@ -7,6 +7,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 from django.db.models import Prefetch, Q
@@ -15,8 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from django.views.generic import ListView
+from django.views.generic import TemplateView
 
+from lcoo.dashboard import dashboard_for
 from lcoo.models import GroupProfile
 from meetings.attendance import Participation, participation_by
 from meetings.dst import dst_warnings_for_series_visible_to
@@ -25,7 +27,6 @@ from members import services as member_services
 from members.forms import CompanyProfileForm, RoleProposalForm
 from members.models import Company, Person, Role, RoleProposal, SubTeam
 from members.permissions import access_for
-from members.views import CoordinatorRequiredMixin
 
 HOME_MEETINGS = 5
 
@@ -52,18 +53,19 @@ def about(request: HttpRequest) -> HttpResponse:
     return render(request, "lcoo/about.html", {"profile": GroupProfile.current()})
 
 
-class DashboardView(CoordinatorRequiredMixin, ListView):
-    """The coordinators' home: what needs their attention."""
+class DashboardView(LoginRequiredMixin, TemplateView):
+    """Everyone's home once signed in: their next meetings and action items; for
+    coordinators and chairs, what the group needs of them."""
 
     template_name = "lcoo/dashboard.html"
-    context_object_name = "incomplete_companies"
-
-    def get_queryset(self):
-        return Company.objects.incomplete().with_active_roles()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["dst_warnings"] = dst_warnings_for_series_visible_to(access_for(self.request.user))
+        access = access_for(self.request.user)
+        context.update(dashboard_for(self.request.user, access))
+        if access.can_coordinate:
+            context["incomplete_companies"] = Company.objects.incomplete().with_active_roles()
+            context["dst_warnings"] = dst_warnings_for_series_visible_to(access)
         return context
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 from urllib.parse import unquote, urlencode
 
+from allauth.account import app_settings as account_settings
+from allauth.account.authentication import get_authentication_records
+from allauth.account.internal.flows.reauthentication import reauthenticate_by_password
 from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -61,15 +65,26 @@ class RequireMFAMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (
-            user.is_authenticated
-            and not request.path.startswith(self.allowed_prefixes)
-            and access_for(user).mfa_required
-            and not _has_mfa(user)
-        ):
-            query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('mfa_activate_totp')}?{query}")
+        if user.is_authenticated and access_for(user).mfa_required and not _has_mfa(user):
+            _count_fresh_sign_in_as_reauthentication(request)
+            if not request.path.startswith(self.allowed_prefixes):
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('mfa_activate_totp')}?{query}")
         return self.get_response(request)
+
+
+def _count_fresh_sign_in_as_reauthentication(request: HttpRequest) -> None:
+    """allauth asks for the password again before TOTP setup unless it was typed on its
+    reauthentication page; a chair sent to that setup right after signing in has just typed
+    it. A password sign-in younger than ACCOUNT_REAUTHENTICATION_TIMEOUT counts, for a
+    person who has no second factor yet (so none is skipped)."""
+    records = get_authentication_records(request, request.user)
+    if not records:
+        return
+    last = records[-1]
+    fresh = time.time() - last.get("at", 0) < account_settings.REAUTHENTICATION_TIMEOUT
+    if last.get("method") == "password" and not last.get("reauthenticated") and fresh:
+        reauthenticate_by_password(request)
 
 
 def _has_mfa(user) -> bool:

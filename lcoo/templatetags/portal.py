@@ -9,6 +9,7 @@ import zoneinfo
 import markdown
 import nh3
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
@@ -167,3 +168,10 @@ def render_markdown_text(text: str) -> str:
 def markdown_filter(text: str):
     # Sanitised by nh3 in render_markdown_text (bandit B308/B703 reviewed).
     return mark_safe(render_markdown_text(text))  # nosec  # noqa: S308
+
+
+@register.simple_tag
+def group_short_name_setting() -> str:
+    """The group's short name straight from the settings, for the pages rendered without a
+    request's context (400 and 500), which must not depend on anything that could fail."""
+    return settings.GROUP_SHORT_NAME

@@ -124,7 +124,7 @@ def test_development_defaults_with_nothing_set():
         "True",
         "django.db.backends.sqlite3",
         "True",
-        "django.core.mail.backends.console.EmailBackend",
+        "lcoo.console_mail.EmailBackend",
     ]
 
 

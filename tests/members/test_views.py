@@ -22,14 +22,18 @@ def test_dashboard_flags_incomplete_member_company(client, coordinator, company)
 
 
 @pytest.mark.django_db
-def test_dashboard_refused_to_participant_and_anonymous(client, participant):
+def test_dashboard_asks_anonymous_to_log_in_and_spares_participants_the_group_s_work(
+    client, participant
+):
     anonymous = client.get(reverse("portal:dashboard"))
     client.force_login(participant)
     logged_in = client.get(reverse("portal:dashboard"))
 
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith(reverse("account_login"))
-    assert logged_in.status_code == 403
+    assert logged_in.status_code == 200
+    assert "incomplete_companies" not in logged_in.context
+    assert "For the coordinators" not in logged_in.content.decode()
 
 
 @pytest.mark.django_db

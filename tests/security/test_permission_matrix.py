@@ -67,7 +67,7 @@ GET = {
     "bench-floor": EVERYONE,
     "portal:home": EVERYONE,
     "portal:about": EVERYONE,
-    "portal:dashboard": COORDINATORS,
+    "portal:dashboard": SIGNED_IN,
     # members
     "members:company-list": EVERYONE,
     "members:company-detail": {"company": EVERYONE, "applicant-company": NOBODY},
