@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from lcoo.forms import SingleLineFields
-from members.models import Company, Person, timezone_choices
+from members.models import Company, Person, TimeZoneFormField, TimeZonePicker
 
 from . import rotation
 from .models import Attachment, Delivery, NoteRevision, Series, SeriesDate, Slot
@@ -154,16 +154,13 @@ class LocalDateTimeField(forms.MultiValueField):
     """A date, a wall-clock time and the IANA zone they are in: an aware datetime."""
 
     def __init__(self, **kwargs):
-        fields = (
-            forms.DateField(),
-            forms.TimeField(),
-            forms.ChoiceField(choices=timezone_choices),
-        )
+        zone = TimeZoneFormField()
+        fields = (forms.DateField(), forms.TimeField(), zone)
         widget = forms.MultiWidget(
             widgets=[
                 forms.DateInput(attrs={"type": "date", "aria-label": "Date"}),
                 forms.TimeInput(attrs={"type": "time", "aria-label": "Time"}, format="%H:%M"),
-                forms.Select(choices=timezone_choices, attrs={"aria-label": "Time zone"}),
+                TimeZonePicker(attrs={"aria-label": "Time zone"}, choices=zone.choices),
             ]
         )
         super().__init__(fields=fields, widget=widget, require_all_fields=True, **kwargs)

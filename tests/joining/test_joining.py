@@ -627,7 +627,7 @@ def test_overlong_email_address_is_a_field_error(client):
         ({"commit_executive": ""}, "commit_executive", "Member companies delegate an executive"),
         ({"contact_email": "not-an-address"}, "contact_email", "valid email"),
         ({"executive_email": "x@"}, "executive_email", "valid email"),
-        ({"hq_timezone": "Mars/Base"}, "hq_timezone", "Select a valid choice"),
+        ({"hq_timezone": "Mars/Base"}, "hq_timezone", "is not a time zone we offer"),
         ({"company_name": "A" * 201}, "company_name", "at most 200 characters"),
         ({"coordinator2_name": "Half"}, "coordinator2_email", "both the name and the e-mail"),
     ],
