@@ -181,8 +181,8 @@ def timezone_label(name: str, at: datetime.datetime | None = None) -> str:
     return " — ".join(parts)
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    now = timezone.now()
+def timezone_choices(at: datetime.datetime | None = None) -> list[tuple[str, str]]:
+    now = at or timezone.now()
     return [(name, timezone_label(name, now)) for name in sorted(timezone_names())]
 
 
@@ -190,13 +190,13 @@ def _picker_choices() -> list[tuple[str, str]]:
     return [("", "Choose a zone"), *timezone_choices()]
 
 
-def search_timezones(query: str) -> list[str]:
+def search_timezones(query: str, at: datetime.datetime | None = None) -> list[str]:
     """Zones whose label holds every word of `query` (city, country or offset), as
     static/js/zonepicker.js filters a picker."""
     words = query.casefold().replace("_", " ").split()
     return [
         name
-        for name, label in timezone_choices()
+        for name, label in timezone_choices(at)
         if all(word in label.casefold().replace("_", " ") for word in words)
     ]
 
