@@ -171,11 +171,12 @@ def utc_offset_label(name: str, at: datetime.datetime | None = None) -> str:
     offset = (at or timezone.now()).astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset else 0
     sign = "-" if minutes < 0 else "+"
-    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    # ISO 8601's basic form (+0530): searchable as "+05", and not mistaken for a clock time.
+    return f"UTC{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
 
 
 def timezone_label(name: str, at: datetime.datetime | None = None) -> str:
-    """ "Europe/Paris — France — UTC+01:00 (now)": what a picker shows and searches."""
+    """ "Europe/Paris — France — UTC+0100 (now)": what a picker shows and searches."""
     country = _zone_countries().get(name, "")
     parts = [name] + ([country] if country else []) + [f"{utc_offset_label(name, at)} (now)"]
     return " — ".join(parts)
