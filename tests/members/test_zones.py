@@ -12,8 +12,10 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from joining.forms import JoinForm
+from meetings import planner
 from meetings.forms import ExtraMeetingForm, MeetingForm, SlotForm
 from meetings.models import Slot
+from meetings.views.public import fairness_table
 from members.forms import (
     CompanyProfileForm,
     ProfileForm,
@@ -31,6 +33,7 @@ from members.models import (
     timezone_names,
     validate_timezone,
 )
+from tests.factories import MeetingFactory
 
 WINTER = datetime.datetime(2026, 12, 4, 12, 0, tzinfo=datetime.UTC)
 SUMMER = datetime.datetime(2026, 7, 4, 12, 0, tzinfo=datetime.UTC)
@@ -254,3 +257,18 @@ def test_migration_maps_stored_aliases_to_their_zone():
         "no-zone": "",
     }
     assert list(Slot.objects.values_list("zone", flat=True)) == ["Asia/Kolkata"]
+
+
+@pytest.mark.django_db
+def test_fairness_planner_and_dst_leave_out_a_company_without_zone():
+    Company.objects.create(name="Zoneless", slug="zoneless", status="member")
+    Company.objects.create(
+        name="Orange", slug="orange", status="member", hq_timezone="Europe/Paris"
+    )
+    companies = list(Company.objects.members().order_by("name"))
+    meeting = MeetingFactory(starts_at=WINTER, ends_at=WINTER + datetime.timedelta(hours=1))
+
+    table = fairness_table([meeting], companies, datetime.timedelta(hours=1))
+
+    assert [row["company"].name for row in table["rows"]] == ["Orange"]
+    assert planner.audience_zones() == ["Europe/Paris"]
