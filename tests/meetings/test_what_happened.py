@@ -168,3 +168,18 @@ def test_not_started_page_is_for_coordinators_only(client, participant, next_mee
 
     assert response.status_code in (403, 404)
     assert Attendance.objects.count() == 0
+
+
+def test_meeting_page_offers_notes_and_attendance_only_once_started(
+    client, coordinator, next_meeting
+):
+    client.force_login(coordinator)
+    attendance_url = reverse("meetings:attendance", args=[next_meeting.pk])
+
+    before = client.get(next_meeting.get_absolute_url()).content.decode()
+    next_meeting.starts_at = timezone.now() - datetime.timedelta(minutes=1)
+    next_meeting.save()
+    after = client.get(next_meeting.get_absolute_url()).content.decode()
+
+    assert (attendance_url in before, "once it has started" in before) == (False, True)
+    assert (attendance_url in after, "once it has started" in after) == (True, False)
