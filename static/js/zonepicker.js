@@ -27,7 +27,9 @@
     box.id = (select.id || "zone-picker-" + index) + "-search";
     box.placeholder = "Search: city, country or +01";
     box.setAttribute("aria-label", "Search time zones by city, country or offset");
-    box.setAttribute("aria-controls", select.id || "");
+    if (select.id) {
+      box.setAttribute("aria-controls", select.id);
+    }
     box.autocomplete = "off";
     select.parentNode.insertBefore(box, select);
     box.addEventListener("input", function () {
