@@ -1,7 +1,7 @@
 from django import forms
 
 from lcoo.forms import SingleLineFields
-from members.models import timezone_choices
+from members.models import TimeZoneFormField
 
 from .models import JoinApplication, ProposedDelegate
 
@@ -15,8 +15,7 @@ class JoinForm(SingleLineFields, forms.Form):
 
     company_name = forms.CharField(max_length=200, label="Company name")
     website = forms.URLField(max_length=300, label="Company website")
-    hq_timezone = forms.ChoiceField(
-        choices=timezone_choices,
+    hq_timezone = TimeZoneFormField(
         label="Headquarters time zone",
         help_text="Meeting times are rotated with this zone in mind.",
     )

@@ -487,7 +487,9 @@ def withdraw(
 
 
 def general_meetings_attended(application: JoinApplication) -> QuerySet[Meeting]:
-    """General Meetings at which the company's people (or its proposed delegates) were."""
+    """General Meetings that took place (started, not cancelled) at which the company's
+    people (or its proposed delegates) were: a roll call entered ahead of time is no
+    attendance."""
     emails = [d.email for d in application.delegates.all()] + [application.contact_email]
     attended = Q(attendance__person__email__in=emails) | Q(
         attendance__guest_company__iexact=application.company_name
@@ -496,6 +498,8 @@ def general_meetings_attended(application: JoinApplication) -> QuerySet[Meeting]
         attended |= Q(attendance__company=application.company_id)
     return (
         Meeting.objects.filter(attended, series__kind=Series.Kind.GENERAL)
+        .filter(starts_at__lte=timezone.now())
+        .exclude(status=Meeting.Status.CANCELLED)
         .distinct()
         .order_by("starts_at")
     )

@@ -47,8 +47,20 @@ class SeriesAdmin(PortalModelAdmin):
     inlines = [SlotInline, SeriesDateInline]
 
 
+class AttendanceFormSet(forms.BaseInlineFormSet):
+    """The admin records attendance by the same rule as the roll call: not before the
+    meeting has started (an unchanged list is fine)."""
+
+    def clean(self):
+        super().clean()
+        changed = any(form.has_changed() for form in self.forms) or self.deleted_forms
+        if changed and self.instance.pk is not None:
+            self.instance.refuse_record_before_start("Attendance")
+
+
 class AttendanceInline(PortalTabularInline):
     model = Attendance
+    formset = AttendanceFormSet
     extra = 0
     autocomplete_fields = ["person", "company"]
     readonly_fields = ["recorded_by", "recorded_at"]

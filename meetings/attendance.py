@@ -23,12 +23,15 @@ def record_attendance(
     people: list[Person],
     guests: list[tuple[str, str]],
     recorded_by: Person,
+    now: datetime.datetime | None = None,
 ) -> list[Attendance]:
     """Set the roll call: exactly `people` (each for their company) and the named guests.
 
     A person attends for the company they work for, or else the company they hold a
-    coordinator or executive role for on the meeting's day.
+    coordinator or executive role for on the meeting's day. Refused (ValidationError)
+    before the meeting has started.
     """
+    meeting.refuse_record_before_start("Attendance", now=now)
     meeting.attendance.exclude(person__in=people).filter(person__isnull=False).delete()
     meeting.attendance.filter(person__isnull=True).delete()
     already = set(meeting.attendance.values_list("person_id", flat=True))

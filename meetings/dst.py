@@ -54,7 +54,9 @@ def dst_warnings(
         return changes_by_zone[zone]
 
     if companies is None:
-        companies = list(Company.objects.members().values_list("name", "hq_timezone"))
+        companies = list(
+            Company.objects.members().exclude(hq_timezone="").values_list("name", "hq_timezone")
+        )
     warnings = {}
     for company, zone in companies:
         for slot in slots:
@@ -81,7 +83,9 @@ def dst_warnings_for_series_visible_to(
 ) -> list[tuple[Series, list[DstWarning]]]:
     """The coming DST warnings of every active series `access` may see (the dashboard)."""
     result = []
-    companies = list(Company.objects.members().values_list("name", "hq_timezone"))
+    companies = list(
+        Company.objects.members().exclude(hq_timezone="").values_list("name", "hq_timezone")
+    )
     for series in Series.objects.active().visible_to(access).prefetch_related("slots"):
         warnings = dst_warnings(series=series, now=now, companies=companies)
         if warnings:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from lcoo.forms import SingleLineFields
-from members.models import Company, Person, timezone_choices
+from members.models import Company, Person, TimeZoneFormField, TimeZonePicker
 
 from . import rotation
 from .models import Attachment, Delivery, NoteRevision, Series, SeriesDate, Slot
@@ -187,7 +187,9 @@ class LocalDateTimeWidget(forms.MultiWidget):
             widgets=[
                 forms.DateInput(attrs={"type": "date", "aria-label": "Date"}),
                 forms.TimeInput(attrs={"type": "time", "aria-label": "Time"}, format="%H:%M"),
-                forms.Select(choices=timezone_choices, attrs={"aria-label": "Time zone"}),
+                TimeZonePicker(
+                    attrs={"aria-label": "Time zone"}, choices=TimeZoneFormField().choices
+                ),
                 forms.RadioSelect(choices=[]),
             ]
         )
@@ -220,7 +222,7 @@ class ExactLocalDateTimeField(forms.MultiValueField):
         fields = (
             forms.DateField(),
             forms.TimeField(),
-            forms.ChoiceField(choices=timezone_choices),
+            TimeZoneFormField(),
             forms.ChoiceField(choices=[("0", "first"), ("1", "second")], required=False),
         )
         super().__init__(

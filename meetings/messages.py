@@ -58,7 +58,9 @@ class MessageRenderer:
     """Builds messages, rendering each (meeting, kind, zone, link) variant only once."""
 
     def __init__(self, rows: Iterable[Delivery] = ()) -> None:
-        self._companies = list(Company.objects.members().values_list("name", "hq_timezone"))
+        self._companies = list(
+            Company.objects.members().exclude(hq_timezone="").values_list("name", "hq_timezone")
+        )
         self._parts: dict[tuple, tuple[str, str, str, bytes]] = {}
         self._raw: dict[tuple, bytes] = {}
         self._invitations: dict[int, set[str]] = {}

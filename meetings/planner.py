@@ -15,7 +15,7 @@ from . import rotation
 def audience_zones() -> list[str]:
     """Headquarters zones of the member companies, then their people's zones."""
     members = Company.objects.members()
-    zones = list(members.values_list("hq_timezone", flat=True))
+    zones = list(members.exclude(hq_timezone="").values_list("hq_timezone", flat=True))
     zones += list(
         Person.objects.filter(company__in=members, is_active=True)
         .order_by("time_zone")

@@ -19,9 +19,57 @@ from zoneinfo import ZoneInfo
 UTC = datetime.UTC
 WEEK = datetime.timedelta(weeks=1)
 
-#: Night is 22:00–07:00 local; office hours are 08:00–18:00 local.
+#: Night is 22:00–07:00 local; office hours are 08:00–18:00 local on working days
+#: (see `weekend`).
 NIGHT_START, NIGHT_END = datetime.time(22, 0), datetime.time(7, 0)
 OFFICE_START, OFFICE_END = datetime.time(8, 0), datetime.time(18, 0)
+
+
+MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
+
+#: The weekend most of the world keeps: Saturday and Sunday.
+DEFAULT_WEEKEND = frozenset({SAT, SUN})
+#: Zones whose country keeps another weekend, by the conventions in force in 2026 (the
+#: official working week of government and most offices; some businesses differ).
+#: Changes worth knowing: the United Arab Emirates (Asia/Dubai) moved to Saturday–Sunday
+#: in 2022, so it is not listed; Saudi Arabia did not and keeps Friday–Saturday. Zones
+#: of a country that is split (Malaysia's Kelantan, Terengganu and Kedah keep
+#: Friday–Saturday within Asia/Kuala_Lumpur) get the majority rule. Revisit when a
+#: country changes its week, as it changes its clocks.
+WEEKENDS: dict[str, frozenset[int]] = {
+    **dict.fromkeys(
+        [
+            "Africa/Algiers",
+            "Africa/Cairo",
+            "Africa/Khartoum",
+            "Africa/Tripoli",
+            "Asia/Aden",
+            "Asia/Amman",
+            "Asia/Baghdad",
+            "Asia/Bahrain",
+            "Asia/Damascus",
+            "Asia/Dhaka",
+            "Asia/Gaza",
+            "Asia/Hebron",
+            "Asia/Jerusalem",
+            "Asia/Kuwait",
+            "Asia/Muscat",
+            "Asia/Qatar",
+            "Asia/Riyadh",
+            "Indian/Maldives",
+        ],
+        frozenset({FRI, SAT}),
+    ),
+    "Asia/Kabul": frozenset({THU, FRI}),
+    "Asia/Tehran": frozenset({FRI}),
+    "Asia/Kathmandu": frozenset({SAT}),
+    "Asia/Brunei": frozenset({FRI, SUN}),
+}
+
+
+def weekend(zone_name: str) -> frozenset[int]:
+    """The weekdays (Monday 0) that are not working days where `zone_name` is."""
+    return WEEKENDS.get(zone_name, DEFAULT_WEEKEND)
 
 
 @cache
@@ -296,6 +344,12 @@ def outside_office(local_start: datetime.datetime, duration: datetime.timedelta)
     return begin < _minutes(OFFICE_START) or end > _minutes(OFFICE_END)
 
 
+def off_hours(local_start: datetime.datetime, duration: datetime.timedelta, zone_name: str) -> bool:
+    """Whether a meeting starting at `local_start` (local to `zone_name`) falls outside
+    office hours there: before 08:00, after 18:00, or on a weekend day."""
+    return local_start.weekday() in weekend(zone_name) or outside_office(local_start, duration)
+
+
 @dataclass(frozen=True)
 class ZoneFairness:
     zone: str
@@ -326,7 +380,7 @@ def fairness(
                 zone=name,
                 local_times=local,
                 night=tuple(overlaps_night(t, duration) for t in local),
-                off_hours=tuple(outside_office(t, duration) for t in local),
+                off_hours=tuple(off_hours(t, duration, name) for t in local),
             )
         )
     return report
@@ -402,7 +456,8 @@ def _scores(
     """Each candidate on every plan date: per zone, on how many dates it is at night there;
     and how many (zone, date) pairs are outside office hours. Also the number of dates.
 
-    Zones with the same offsets at every instant (Paris and Berlin) are scored once.
+    Zones with the same offsets at every instant and the same weekend (Paris and Berlin)
+    are scored once.
     """
     dates = plan_dates(reference)
     count = len(dates)
@@ -416,21 +471,29 @@ def _scores(
         for day in dates
     ]
     utc_minutes = [instant.hour * 60 + instant.minute for instant in instants]
+    utc_weekdays = [instant.weekday() for instant in instants]
     instant_days = [instant.date() for instant in instants]
     days = sorted(set(instant_days))
     index_of = {day: index for index, day in enumerate(days)}
     day_of = [index_of[day] for day in instant_days]
     groups: dict[tuple, list[int]] = {}
     for index, name in enumerate(zones):
-        groups.setdefault(_zone_offsets(zone(name), days, instants, day_of), []).append(index)
+        key = (*_zone_offsets(zone(name), days, instants, day_of), weekend(name))
+        groups.setdefault(key, []).append(index)
     night = [[0] * len(zones) for _ in candidates]
     off = [0] * len(candidates)
-    for (per_day, exact), members in groups.items():
+    for (per_day, exact, days_off), members in groups.items():
         on_change_days = iter(exact)
         offsets = [next(on_change_days) if per_day[d] is None else per_day[d] for d in day_of]
-        local = [(u + o) % 1440 for u, o in zip(utc_minutes, offsets, strict=True)]
+        # Minutes from the UTC day's midnight: below 0 or past 1440 the local day is the
+        # one before or after, which matters for the weekend.
+        shifted = [u + o for u, o in zip(utc_minutes, offsets, strict=True)]
+        local = [s % 1440 for s in shifted]
         nights = [night_at[m] for m in local]
-        offs = [off_at[m] for m in local]
+        offs = [
+            off_at[s % 1440] or (w + s // 1440) % 7 in days_off
+            for s, w in zip(shifted, utc_weekdays, strict=True)
+        ]
         for c in range(len(candidates)):
             at_night = sum(nights[c * count : (c + 1) * count])
             for index in members:

@@ -11,7 +11,7 @@ from .models import (
     RoleProposal,
     SubTeam,
     SubTeamMembership,
-    timezone_choices,
+    TimeZoneFormField,
     today,
 )
 
@@ -23,10 +23,8 @@ class SignupDetailsForm(SingleLineFields, forms.Form):
     """Extra fields on allauth's sign-up form: what a participant tells us about themselves."""
 
     full_name = forms.CharField(max_length=200, label="Full name")
-    time_zone = forms.ChoiceField(
-        choices=timezone_choices,
-        initial="UTC",
-        help_text="Meeting times are shown to you in this zone.",
+    time_zone = TimeZoneFormField(
+        browser_default=True, help_text="Meeting times are shown to you in this zone."
     )
 
     def signup(self, request, user: Person) -> None:
@@ -42,7 +40,7 @@ class ProfileForm(SingleLineFields, forms.ModelForm):
 
 
 class TimezoneSwitchForm(SingleLineFields, forms.Form):
-    tz = forms.ChoiceField(choices=timezone_choices, label="Show times in")
+    tz = TimeZoneFormField(label="Show times in")
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 

@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import timezone_names
+from .models import canonical_timezone
 from .permissions import access_for
 
 #: The zone a visitor picked with the switcher; wins over profile and browser.
@@ -26,16 +26,18 @@ BROWSER_TZ_COOKIE = "lcoo_browser_tz"
 
 def viewer_timezone(request: HttpRequest) -> tuple[str, str]:
     """(zone name, where it came from): chosen, profile, browser or default."""
-    names = timezone_names()
-    chosen = request.COOKIES.get(CHOSEN_TZ_COOKIE, "")
-    if chosen in names:
+    # An old name (a browser's Asia/Calcutta, a profile saved before) shows as its zone.
+    chosen = canonical_timezone(request.COOKIES.get(CHOSEN_TZ_COOKIE, ""))
+    if chosen:
         return chosen, "chosen"
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.time_zone in names:
-        return user.time_zone, "profile"
+    if user is not None and user.is_authenticated:
+        profile = canonical_timezone(user.time_zone)
+        if profile:
+            return profile, "profile"
     # The script may have percent-encoded the "/" of the zone name.
-    browser = unquote(request.COOKIES.get(BROWSER_TZ_COOKIE, ""))
-    if browser in names:
+    browser = canonical_timezone(unquote(request.COOKIES.get(BROWSER_TZ_COOKIE, "")))
+    if browser:
         return browser, "browser"
     return "UTC", "default"
 

@@ -8,9 +8,12 @@ coordinators and exactly one executive representative at a time; those are
 from __future__ import annotations
 
 import datetime
+import importlib.resources
+import os
 import zoneinfo
 from functools import cache
 
+from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -18,39 +21,242 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from lcoo.models import optional_person
 
 from .signals import password_set
 
+# --- Time zones -----------------------------------------------------------------------
+#
+# Which zones a person may pick: the zones of zone.tab, plus "UTC".
+#
+# zone.tab names one zone per region of each country (about 420), each with its
+# ISO 3166 country code, so a picker can be searched by country. It leaves out what a
+# person should not choose: backward-compatible aliases (US/Eastern, Asia/Calcutta,
+# Europe/Kiev), Factory, localtime, posixrules and the Etc/ fixed offsets (which have
+# their sign reversed). zone1970.tab would be smaller, but it merges countries (Oslo
+# into Berlin) and a Norwegian company should find Europe/Oslo. Aliases are read from
+# tzdata.zi's "L target alias" lines, so a stored old name can be mapped to its zone.
+#
+# The files are read from the same place zoneinfo reads zones: the first
+# zoneinfo.TZPATH folder holding them (the system's tzdata), otherwise the `tzdata`
+# package; names zoneinfo cannot load there are left out.
+
+#: Aliases that name no place but mean UTC or the server's zone: stored ones become UTC.
+_UTC_LIKE = frozenset(
+    {
+        "Etc/UTC",
+        "Etc/UCT",
+        "Etc/GMT",
+        "Etc/GMT0",
+        "Etc/GMT+0",
+        "Etc/GMT-0",
+        "Etc/Greenwich",
+        "Etc/Universal",
+        "Etc/Zulu",
+        "GMT",
+        "GMT0",
+        "GMT+0",
+        "GMT-0",
+        "Greenwich",
+        "UCT",
+        "Universal",
+        "Zulu",
+        "localtime",
+        "posixrules",
+        "Factory",
+    }
+)
+
+
+def _zone_file(name: str) -> str:
+    for folder in zoneinfo.TZPATH:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as handle:
+                return handle.read()
+    try:
+        return importlib.resources.files("tzdata.zoneinfo").joinpath(name).read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return ""
+
+
+def _tab_rows(text: str) -> list[list[str]]:
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    """Canonical zone name -> country name ("" for UTC)."""
+    countries = {row[0]: row[1] for row in _tab_rows(_zone_file("iso3166.tab")) if len(row) > 1}
+    loadable = zoneinfo.available_timezones()
+    zones = {
+        row[2]: countries.get(row[0], row[0])
+        for row in _tab_rows(_zone_file("zone.tab"))
+        if len(row) > 2 and row[2] in loadable
+    }
+    zones["UTC"] = ""
+    return zones
+
 
 @cache
 def timezone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """The zones a person may choose (see the comment above)."""
+    return frozenset(_zone_countries())
+
+
+@cache
+def timezone_aliases() -> dict[str, str]:
+    """Old or alternative zone name -> the zone to use instead."""
+    names = timezone_names()
+    links = {}
+    for line in _zone_file("tzdata.zi").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "L":
+            links[parts[2]] = parts[1]
+    aliases = dict.fromkeys(_UTC_LIKE, "UTC")
+    for alias, target in links.items():
+        for _hop in range(5):  # a link may point at another link
+            if target in names or target not in links:
+                break
+            target = links[target]
+        if alias not in names and target in names:
+            aliases[alias] = target
+    return aliases
+
+
+def canonical_timezone(value: str) -> str | None:
+    """The zone to use for `value` (itself, or what an alias stands for); None if unknown."""
+    if value in timezone_names():
+        return value
+    return timezone_aliases().get(value)
+
+
+def map_stored_zone_aliases(model: type[models.Model], field: str) -> int:
+    """Replace the known aliases stored in `model.field` by their zone (data migrations:
+    a historical model is fine); unknown names and blanks stay. The rows changed."""
+    aliases = timezone_aliases()
+    stored = (
+        model.objects.exclude(**{f"{field}__in": timezone_names()})
+        .values_list(field, flat=True)
+        .distinct()
+    )
+    changed = 0
+    for old in list(stored):
+        if old in aliases:
+            changed += model.objects.filter(**{field: old}).update(**{field: aliases[old]})
+    return changed
 
 
 def validate_timezone(value: str) -> None:
-    if value not in timezone_names():
+    if value in timezone_names():
+        return
+    instead = timezone_aliases().get(value)
+    if instead:
         raise ValidationError(
-            "%(value)s is not an IANA time zone name (such as Europe/Paris or Asia/Tokyo).",
-            params={"value": value},
+            "%(value)s is an old or alternative name: choose %(instead)s instead.",
+            params={"value": value, "instead": instead},
             code="invalid_timezone",
         )
+    raise ValidationError(
+        "%(value)s is not a time zone we offer: choose a place's zone, such as Europe/Paris, "
+        "Asia/Tokyo or UTC.",
+        params={"value": value},
+        code="invalid_timezone",
+    )
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(timezone_names())]
+def utc_offset_label(name: str, at: datetime.datetime | None = None) -> str:
+    offset = (at or timezone.now()).astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    sign = "-" if minutes < 0 else "+"
+    # ISO 8601's basic form (+0530): searchable as "+05", and not mistaken for a clock time.
+    return f"UTC{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+
+def timezone_label(name: str, at: datetime.datetime | None = None) -> str:
+    """ "Europe/Paris — France — UTC+0100 (now)": what a picker shows and searches."""
+    country = _zone_countries().get(name, "")
+    parts = [name] + ([country] if country else []) + [f"{utc_offset_label(name, at)} (now)"]
+    return " — ".join(parts)
+
+
+def timezone_choices(at: datetime.datetime | None = None) -> list[tuple[str, str]]:
+    now = at or timezone.now()
+    return [(name, timezone_label(name, now)) for name in sorted(timezone_names())]
+
+
+def _picker_choices() -> list[tuple[str, str]]:
+    return [("", "Choose a zone"), *timezone_choices()]
+
+
+def search_timezones(query: str, at: datetime.datetime | None = None) -> list[str]:
+    """Zones whose label holds every word of `query` (city, country or offset), as
+    static/js/zonepicker.js filters a picker."""
+    words = query.casefold().replace("_", " ").split()
+    return [
+        name
+        for name, label in timezone_choices(at)
+        if all(word in label.casefold().replace("_", " ") for word in words)
+    ]
+
+
+class TimeZonePicker(forms.Select):
+    """A select of the offered zones that static/js/zonepicker.js gives a search box.
+
+    A stored value that is no longer offered (an alias) is still shown, as chosen."""
+
+    def __init__(self, attrs=None, choices=(), *, browser_default: bool = False):
+        attrs = {"data-zone-picker": "", **(attrs or {})}
+        if browser_default:
+            attrs["data-zone-browser-default"] = ""
+        super().__init__(attrs, choices)
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        known = {str(choice) for choice, _label in self.choices}
+        for stored in value:
+            if stored and stored not in known:
+                groups.insert(0, (None, [self.create_option(name, stored, stored, True, 0)], 0))
+        return groups
+
+
+class TimeZoneFormField(forms.ChoiceField):
+    """A zone chosen from the picker; anything else is refused with validate_timezone's message."""
+
+    widget = TimeZonePicker
+
+    def __init__(self, *, browser_default: bool = False, **kwargs):
+        # An empty first choice: a select must not quietly pick the first zone for anyone.
+        kwargs.setdefault("choices", _picker_choices)
+        super().__init__(**kwargs)
+        self.widget = TimeZonePicker(
+            attrs=self.widget.attrs, choices=self.choices, browser_default=browser_default
+        )
+
+    def validate(self, value):
+        forms.Field.validate(self, value)
+        if value not in self.empty_values:
+            validate_timezone(value)
 
 
 class TimeZoneField(models.CharField):
-    """An IANA zone name, validated against the zone database of this machine."""
+    """A zone name from timezone_names(); rows stored before may hold an alias, which
+    still loads and works with zoneinfo (a data migration maps the known ones)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 64)
-        # A callable keeps the ~600 zone names out of migrations.
-        kwargs.setdefault("choices", timezone_choices)
         super().__init__(*args, **kwargs)
         self.validators.append(validate_timezone)
+
+    def formfield(self, **kwargs):
+        return TimeZoneFormField(
+            required=not self.blank,
+            label=kwargs.get("label", capfirst(self.verbose_name)),
+            help_text=kwargs.get("help_text", self.help_text),
+            initial=self.get_default() if self.has_default() else None,
+        )
 
 
 def today() -> datetime.date:
@@ -103,7 +309,8 @@ class Company(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     website = models.URLField(blank=True)
-    hq_timezone = TimeZoneField("headquarters time zone", default="UTC")
+    # Blank until the company chooses it: no zone is a safe guess for a headquarters.
+    hq_timezone = TimeZoneField("headquarters time zone", blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.APPLICANT)
     joined_on = models.DateField(null=True, blank=True)
     left_on = models.DateField(null=True, blank=True)

@@ -154,7 +154,8 @@ def switch_timezone(request: HttpRequest) -> HttpResponse:
             httponly=True,
         )
     else:
-        messages.error(request, "That is not a time zone we know; times are shown as before.")
+        problem = " ".join(form.errors.get("tz", ["That is not a time zone we offer."]))
+        messages.error(request, f"{problem} Times are shown as before.")
     return response
 
 

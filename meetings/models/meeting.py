@@ -257,13 +257,39 @@ class Meeting(Timestamped):
         self.status = self.Status.HELD
         self._record_change(["status"], news=False, commit=commit)
 
-    def edit_text(self, field: str, text: str, *, commit: bool = True) -> bool:
+    def has_started(self, now: datetime.datetime | None = None) -> bool:
+        return self.starts_at <= (now or timezone.now())
+
+    def refuse_record_before_start(
+        self, what: str, *, now: datetime.datetime | None = None
+    ) -> None:
+        """What happened (notes, attendance) is recorded once it may have happened: a
+        record made before is a mistake (the wrong meeting) that would count as fact."""
+        if not self.has_started(now):
+            when = self.starts_at.astimezone(datetime.UTC).strftime("%d %b %Y %H:%M UTC")
+            raise ValidationError(
+                f"{what} can be recorded once the meeting has started ({when}); before "
+                "that, only its agenda can be written.",
+                code="not_started",
+            )
+
+    def edit_text(
+        self,
+        field: str,
+        text: str,
+        *,
+        commit: bool = True,
+        now: datetime.datetime | None = None,
+    ) -> bool:
         """Replace the agenda or notes; returns whether the text changed. An announced
-        meeting's new agenda is news: calendars and recipients hear of it."""
+        meeting's new agenda is news: calendars and recipients hear of it. Notes wait
+        until the meeting has started."""
         if field not in NoteRevision.Field.values:
             raise ValidationError(f"Unknown text: {field}.")
         if text == getattr(self, field):
             return False
+        if field != NoteRevision.Field.AGENDA:
+            self.refuse_record_before_start(NoteRevision.Field(field).label, now=now)
         setattr(self, field, text)
         news = field == NoteRevision.Field.AGENDA and self.deliveries.exists()
         self._record_change([field], news=news, commit=commit)

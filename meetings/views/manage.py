@@ -50,6 +50,17 @@ def _form_page(request: HttpRequest, template: str, context: dict) -> HttpRespon
     return render(request, f"meetings/manage/{template}", context, status=status)
 
 
+def _not_started_page(request: HttpRequest, meeting: Meeting, what: str) -> HttpResponse:
+    """Instead of a form for what happened at a meeting that has not started: why not.
+    A POST changes nothing and is answered 400 with the reason."""
+    if request.method == "POST":
+        messages.error(
+            request, f"{what} can be recorded once the meeting has started: nothing is saved."
+        )
+    context = {"meeting": meeting, "what": what}
+    return _form_page(request, "not_started.html", context)
+
+
 @login_required
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = editable_meeting(request, pk)
@@ -91,6 +102,8 @@ def meeting_text_edit(request: HttpRequest, pk: int, field: str) -> HttpResponse
     meeting = editable_meeting(request, pk)
     if field not in NoteRevision.Field.values:
         raise Http404
+    if field != NoteRevision.Field.AGENDA and not meeting.has_started():
+        return _not_started_page(request, meeting, NoteRevision.Field(field).label)
     current = notes.latest_revision(meeting, field)
     conflict = None
     if request.method == "POST":
@@ -214,6 +227,8 @@ def roll_call_people(meeting: Meeting):
 @login_required
 def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = editable_meeting(request, pk)
+    if not meeting.has_started():
+        return _not_started_page(request, meeting, "Attendance")
     present = list(meeting.attendance.select_related("person", "company"))
     initial = {
         "people": [a.person_id for a in present if a.person_id],

@@ -188,6 +188,8 @@ def fairness_table(
     meetings: list[Meeting], companies: list[Company], duration: datetime.timedelta
 ) -> dict:
     """Member companies × meetings: the local time in each headquarters zone, with comfort."""
+    # A company that has not chosen its headquarters zone yet has no row to compare.
+    companies = [c for c in companies if c.hq_timezone]
     instants = [m.starts_at for m in meetings]
     report = rotation.fairness(instants, [c.hq_timezone for c in companies], duration)
     by_zone = {z.zone: z for z in report}

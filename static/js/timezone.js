@@ -1,5 +1,5 @@
 // Tell the server the browser's time zone (a cookie), so pages can show local times,
-// and offer the zone names as suggestions in the footer's switcher.
+// and show a first-time visitor's page again in their zone.
 (function () {
   "use strict";
   var zone;
@@ -30,15 +30,5 @@
   if (form.dataset.viewerTzSource === "default" && zone !== "UTC" && known !== zone) {
     location.reload();
     return;
-  }
-  if (typeof Intl.supportedValuesOf === "function") {
-    var list = document.createElement("datalist");
-    list.id = "tz-names";
-    Intl.supportedValuesOf("timeZone").forEach(function (name) {
-      var option = document.createElement("option");
-      option.value = name;
-      list.appendChild(option);
-    });
-    form.appendChild(list);
   }
 })();

@@ -627,7 +627,7 @@ def test_overlong_email_address_is_a_field_error(client):
         ({"commit_executive": ""}, "commit_executive", "Member companies delegate an executive"),
         ({"contact_email": "not-an-address"}, "contact_email", "valid email"),
         ({"executive_email": "x@"}, "executive_email", "valid email"),
-        ({"hq_timezone": "Mars/Base"}, "hq_timezone", "Select a valid choice"),
+        ({"hq_timezone": "Mars/Base"}, "hq_timezone", "is not a time zone we offer"),
         ({"company_name": "A" * 201}, "company_name", "at most 200 characters"),
         ({"coordinator2_name": "Half"}, "coordinator2_email", "both the name and the e-mail"),
     ],
@@ -909,3 +909,43 @@ def test_coordinators_view_offers_the_meetings_the_services_accept(client, board
     assert context["general_meetings"] == [meetings_["past_gm"]]
     assert context["board_meetings"] == [meetings_["board"], later_board]
     assert JoinApplication.objects.get().welcome_meeting == later_board
+
+
+@pytest.mark.django_db
+def test_attendance_counts_only_at_general_meetings_that_took_place(meetings_):
+    application = make_application(State.CONFIRMED)
+    now = timezone.now().replace(microsecond=0)
+    cancelled = MeetingFactory(
+        series=meetings_["general"],
+        starts_at=now - datetime.timedelta(days=10),
+        ends_at=now - datetime.timedelta(days=10, hours=-1),
+        status="cancelled",
+    )
+    # Recorded before the guard existed (or by hand in the database): next week's General
+    # Meeting and a cancelled one are no attendance.
+    Attendance.objects.create(
+        meeting=meetings_["next_gm"], guest_name="Gus", guest_company="Acme Cloud"
+    )
+    Attendance.objects.create(meeting=cancelled, guest_name="Gus", guest_company="Acme Cloud")
+    Attendance.objects.create(
+        meeting=meetings_["past_gm"], guest_name="Gus", guest_company="Acme Cloud"
+    )
+
+    attended = list(joining.general_meetings_attended(application))
+
+    assert attended == [meetings_["past_gm"]]
+
+
+@pytest.mark.django_db
+def test_guest_at_next_weeks_general_meeting_is_not_shown_as_attended(
+    client, coordinator, meetings_
+):
+    application = make_application(State.CONFIRMED)
+    Attendance.objects.create(
+        meeting=meetings_["next_gm"], guest_name="Gus", guest_company="Acme Cloud"
+    )
+    client.force_login(coordinator)
+
+    body = client.get(reverse("joining:application-detail", args=[application.pk])).content
+
+    assert attended_section(body.decode()).strip() == "<ul><li>None recorded yet.</li></ul>"

@@ -1,4 +1,6 @@
-"""The planner's test oracle: the same optimum by trying every k-subset (slow)."""
+"""The planner's test oracle: the same optimum by trying every k-subset (slow), scoring
+each candidate with the fairness table's rules on every real instant, zone by zone (not
+with the planner's shortcuts: minute tables, zones grouped by offsets and weekend)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,26 @@ import datetime
 import itertools
 from collections.abc import Sequence
 
-from meetings.rotation import Plan, Slot, _plan, _scores
+from meetings.rotation import Plan, Slot, _plan, fairness, plan_dates
+
+
+def _scores_slowly(
+    candidates: Sequence[Slot],
+    zones: Sequence[str],
+    reference: datetime.date,
+    duration: datetime.timedelta,
+) -> tuple[list[list[int]], list[int], int]:
+    dates = plan_dates(reference)
+    night, off = [], []
+    for slot in candidates:
+        instants = [
+            slot.at(day + datetime.timedelta(days=(slot.weekday - day.weekday()) % 7))
+            for day in dates
+        ]
+        report = {z.zone: z for z in fairness(instants, zones, duration)}
+        night.append([sum(report[name].night) for name in zones])
+        off.append(sum(sum(report[name].off_hours) for name in zones))
+    return night, off, len(dates)
 
 
 def plan_rotation_brute_force(
@@ -19,7 +40,7 @@ def plan_rotation_brute_force(
 ) -> Plan:
     """The same optimum (night share, off-hours) as plan_rotation, by trying every k-subset."""
     zones = list(dict.fromkeys(zones))
-    night, off, dates = _scores(candidates, zones, reference, duration)
+    night, off, dates = _scores_slowly(candidates, zones, reference, duration)
     best_key, best_subset = None, None
     for subset in itertools.combinations(range(len(candidates)), k):
         worst = max((sum(night[i][z] for i in subset) for z in range(len(zones))), default=0)

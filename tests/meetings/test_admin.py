@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import announcements
-from meetings.models import Delivery, Meeting, NoteRevision
+from meetings.models import Attendance, Delivery, Meeting, NoteRevision
 from meetings.scheduling import extend_series
 from tests.factories import SeriesFactory, SlotFactory
 
@@ -193,6 +193,11 @@ def test_held_meeting_cannot_be_scheduled_again_in_the_admin(staff_client, annou
 
 @pytest.mark.django_db
 def test_admin_publishes_notes_only_through_the_meetings_rule(staff_client, announced):
+    started = timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=10)
+    Meeting.objects.filter(pk=announced.pk).update(
+        starts_at=started, ends_at=started + datetime.timedelta(hours=1)
+    )
+    announced.refresh_from_db()
     empty = post(staff_client, announced, notes="", notes_published="on")
     announced.refresh_from_db()
     refused_published = announced.notes_published
@@ -217,3 +222,34 @@ def test_admin_keeps_a_meeting_in_its_series_and_place(staff_client, announced):
 
     assert response.status_code == 302
     assert (announced.series_id, announced.sequence_index) == place
+
+
+@pytest.mark.django_db
+def test_admin_refuses_notes_before_the_meeting_has_started(staff_client, announced):
+    response = post(staff_client, announced, notes="We agreed early.")
+
+    announced.refresh_from_db()
+    assert response.status_code == 200
+    assert "can be recorded once the meeting has started" in response.content.decode()
+    assert announced.notes == ""
+
+
+@pytest.mark.django_db
+def test_admin_refuses_attendance_before_the_meeting_has_started(staff_client, announced):
+    data = change_form(announced)
+    data.update(
+        {
+            "attendance-TOTAL_FORMS": "1",
+            "attendance-0-guest_name": "Gus",
+            "attendance-0-guest_company": "Acme Cloud",
+            "attendance-0-meeting": announced.pk,
+        }
+    )
+
+    response = staff_client.post(
+        reverse("admin:meetings_meeting_change", args=[announced.pk]), data
+    )
+
+    assert response.status_code == 200
+    assert "Attendance can be recorded once the meeting has started" in response.content.decode()
+    assert Attendance.objects.count() == 0

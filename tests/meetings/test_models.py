@@ -140,7 +140,7 @@ def test_agenda_is_news_only_once_the_meeting_was_announced():
         meeting=meeting, kind="announcement", recipient="a@example.org", sequence=0
     )
     meeting.edit_text("agenda", "1. Status\n2. Forum planning")
-    meeting.edit_text("notes", "Notes are never news")
+    meeting.edit_text("notes", "Notes are never news", now=meeting.starts_at)
 
     assert saved(meeting) == ("scheduled", False, 1)
     assert meeting.edit_text("agenda", meeting.agenda) is False

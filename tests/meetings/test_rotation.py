@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from meetings.rotation import (
     PLAN_MAX_SLOTS,
+    WEEKENDS,
     EveryNWeeks,
     ExplicitDates,
     MonthlyNthWeekday,
@@ -19,9 +20,11 @@ from meetings.rotation import (
     fairness,
     iter_dst_changes,
     nth_weekday,
+    off_hours,
     overlaps_night,
     plan_dates,
     plan_rotation,
+    weekend,
 )
 from tests.meetings.oracle import plan_rotation_brute_force
 
@@ -381,3 +384,70 @@ def test_dst_changes_found_in_both_hemispheres():
     assert paris == [utc(2026, 3, 29, 1), utc(2026, 10, 25, 1)]
     assert sydney == [utc(2026, 4, 4, 16), utc(2026, 10, 3, 16)]
     assert kolkata == []
+
+
+# Office hours are on working days ----------------------------------------------------
+
+
+def local_meeting(zone_name, year, month, day, hour):
+    return datetime.datetime(year, month, day, hour, 0, tzinfo=zoneinfo.ZoneInfo(zone_name))
+
+
+@pytest.mark.parametrize(
+    ("zone_name", "day", "hour", "expected"),
+    [
+        ("Europe/Paris", D(2026, 12, 6), 16, True),  # a Sunday afternoon
+        ("Europe/Paris", D(2026, 12, 5), 10, True),  # a Saturday morning
+        ("Europe/Paris", D(2026, 12, 4), 10, False),  # a Friday morning
+        ("Asia/Riyadh", D(2026, 12, 4), 10, True),  # Friday: Saudi weekend is Fri–Sat
+        ("Asia/Riyadh", D(2026, 12, 6), 10, False),  # Sunday is a working day
+        ("Asia/Dubai", D(2026, 12, 4), 10, False),  # the UAE moved to Sat–Sun in 2022
+        ("Asia/Dubai", D(2026, 12, 6), 10, True),
+        ("Asia/Jerusalem", D(2026, 12, 4), 10, True),
+        ("Asia/Jerusalem", D(2026, 12, 6), 10, False),
+        ("Asia/Tehran", D(2026, 12, 4), 10, True),
+        ("Asia/Tehran", D(2026, 12, 5), 10, False),
+        ("Asia/Kabul", D(2026, 12, 3), 10, True),  # Thursday
+    ],
+)
+def test_weekends_are_off_hours_by_the_zones_rule(zone_name, day, hour, expected):
+    start = local_meeting(zone_name, day.year, day.month, day.day, hour)
+
+    assert off_hours(start, datetime.timedelta(hours=1), zone_name) is expected
+
+
+def test_fairness_marks_sunday_afternoon_in_paris_as_off_hours():
+    sunday = datetime.datetime(2026, 12, 6, 15, 0, tzinfo=datetime.UTC)  # 16:00 in Paris
+    tuesday = datetime.datetime(2026, 12, 8, 15, 0, tzinfo=datetime.UTC)
+
+    [paris] = fairness([sunday, tuesday], ["Europe/Paris"], datetime.timedelta(hours=1))
+
+    assert paris.off_hours == (True, False)
+    assert paris.night == (False, False)
+
+
+def test_weekend_table_names_only_offered_zones():
+    assert set(WEEKENDS) <= set(ZONES)
+    assert weekend("Europe/Paris") == frozenset({5, 6})
+
+
+def test_planner_counts_a_weekend_slot_as_off_hours_where_it_is_the_weekend():
+    # Friday 10:00 in Riyadh (07:00 UTC): off-hours there, office hours in Paris (08:00).
+    friday = Slot(4, T(10, 0), "Asia/Riyadh")
+
+    riyadh = evaluate_rotation([friday], ["Asia/Riyadh"], reference=D(2026, 1, 5))
+    paris = evaluate_rotation([friday], ["Europe/Paris"], reference=D(2026, 1, 5))
+
+    assert (riyadh.total_off_hours, paris.total_off_hours) == (1.0, 0.0)
+
+
+def test_planner_prefers_a_working_day_for_each_zone_and_agrees_with_the_oracle():
+    zones = ["Asia/Riyadh", "Europe/Paris", "Asia/Jerusalem", "Europe/Moscow"]
+    candidates = [Slot(day, T(10, 0), "Europe/Paris") for day in range(7)]
+
+    fast = plan_rotation(candidates, zones, 2, reference=D(2026, 1, 5))
+    slow = plan_rotation_brute_force(candidates, zones, 2, reference=D(2026, 1, 5))
+
+    assert (fast.worst_night_share, fast.total_off_hours) == (slow.worst_night_share, 0.0)
+    assert {slot.weekday for slot in fast.slots} <= {0, 1, 2, 3}
+    assert fast.total_off_hours == 0.0

@@ -20,6 +20,9 @@ from tests.meetings import helpers
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 1, 1, tzinfo=UTC)
 
+#: A meeting that has started: what happened at it may be recorded.
+STARTED = datetime.datetime(2026, 1, 6, 13, tzinfo=datetime.UTC)
+
 
 def utc(*args):
     return datetime.datetime(*args, tzinfo=UTC)
@@ -179,7 +182,7 @@ def test_update_meeting_refuses_naive_time(rotating):
 
 @pytest.mark.django_db
 def test_save_note_keeps_revisions_and_detects_conflicts(rotating):
-    meeting = MeetingFactory(series=rotating)
+    meeting = MeetingFactory(series=rotating, starts_at=STARTED)
     ann, bob = PersonFactory(full_name="Ann"), PersonFactory(full_name="Bob")
     first = notes.save_note(
         meeting=meeting, field="notes", text="v1", author=ann, base_revision_id=None
@@ -257,7 +260,7 @@ def test_board_quorum_needs_more_than_half_of_member_executives(db):
 
 @pytest.mark.django_db
 def test_record_attendance_keeps_company_and_guests(rotating):
-    meeting = MeetingFactory(series=rotating)
+    meeting = MeetingFactory(series=rotating, starts_at=STARTED)
     company = CompanyFactory(name="Orange")
     person = PersonFactory(company=company)
 
@@ -279,7 +282,7 @@ def test_record_attendance_keeps_company_and_guests(rotating):
 def test_participation_counts_each_meeting_once_per_company(rotating):
     company = CompanyFactory(name="Orange")
     people = PersonFactory.create_batch(2, company=company)
-    held = MeetingFactory(series=rotating, status="held")
+    held = MeetingFactory(series=rotating, status="held", starts_at=STARTED)
     MeetingFactory(series=rotating, status="scheduled")
     attendance.record_attendance(meeting=held, people=people, guests=[], recorded_by=people[0])
 

@@ -245,10 +245,10 @@ def busy_meetings(meetings, public_series, coordinator):
     scheduling.extend_series(series=public_series)
     meeting = meetings["upcoming"]
     first = notes.save_note(
-        meeting=meeting, field="notes", text="a", author=coordinator, base_revision_id=None
+        meeting=meeting, field="agenda", text="a", author=coordinator, base_revision_id=None
     )
     notes.save_note(
-        meeting=meeting, field="notes", text="a\nb", author=coordinator, base_revision_id=first.pk
+        meeting=meeting, field="agenda", text="a\nb", author=coordinator, base_revision_id=first.pk
     )
     attendance.record_attendance(
         meeting=meetings["past"], people=[coordinator], guests=[], recorded_by=coordinator
@@ -274,8 +274,8 @@ def test_every_date_and_time_shown_is_in_a_time_element_with_the_utc_instant(
         reverse("meetings:series-edit", args=["general"]),
         reverse("meetings:edit", args=[upcoming.pk]),
         reverse("meetings:text-edit", args=[upcoming.pk, "notes"]),
-        reverse("meetings:text-history", args=[upcoming.pk, "notes"]),
-        reverse("meetings:text-history", args=[upcoming.pk, "notes"]) + f"?rev={revision.pk}",
+        reverse("meetings:text-history", args=[upcoming.pk, "agenda"]),
+        reverse("meetings:text-history", args=[upcoming.pk, "agenda"]) + f"?rev={revision.pk}",
         reverse("meetings:attendance", args=[past.pk]),
         reverse("meetings:cancel", args=[upcoming.pk]),
         reverse("meetings:attachments", args=[upcoming.pk]),
@@ -515,7 +515,7 @@ def test_coordinator_cannot_create_board_series(client, coordinator):
 
 @pytest.mark.django_db
 def test_write_notes_publish_and_public_sees_them(client, coordinator, meetings):
-    meeting = meetings["upcoming"]
+    meeting = meetings["past"]
     client.force_login(coordinator)
     page = client.get(reverse("meetings:text-edit", args=[meeting.pk, "notes"]))
     base = page.context["form"]["base_revision"].value()
@@ -561,7 +561,7 @@ def test_concurrent_note_edit_keeps_both_texts(client, coordinator, chair, with_
 
 @pytest.mark.django_db
 def test_history_and_diff(client, coordinator, meetings):
-    meeting = meetings["upcoming"]
+    meeting = meetings["past"]
     first = notes.save_note(
         meeting=meeting, field="notes", text="a\nb", author=coordinator, base_revision_id=None
     )
@@ -944,11 +944,11 @@ def test_board_meeting_text_history_per_role(
 ):
     board = meetings["board"]
     notes.save_note(
-        meeting=board, field="notes", text="Budget", author=chair, base_revision_id=None
+        meeting=board, field="agenda", text="Budget", author=chair, base_revision_id=None
     )
     login_as(client, who, request, with_mfa)
 
-    response = client.get(reverse("meetings:text-history", args=[board.pk, "notes"]))
+    response = client.get(reverse("meetings:text-history", args=[board.pk, "agenda"]))
 
     assert response.status_code == expected
 
@@ -960,7 +960,11 @@ def test_board_meeting_attendance_csv_per_role(
 ):
     board = meetings["board"]
     attendance.record_attendance(
-        meeting=board, people=[executive], guests=[], recorded_by=executive
+        meeting=board,
+        people=[executive],
+        guests=[],
+        recorded_by=executive,
+        now=board.starts_at,
     )
     login_as(client, who, request, with_mfa)
 
