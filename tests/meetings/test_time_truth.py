@@ -34,7 +34,7 @@ ZONES = [
     "Europe/Kyiv", "Europe/Minsk", "Europe/Dublin", "America/New_York", "America/Chicago",
     "America/Denver", "America/Los_Angeles", "America/Havana", "America/Santiago",
     "America/Sao_Paulo", "America/Asuncion", "America/Mexico_City", "America/St_Johns",
-    "America/Halifax", "America/Caracas", "America/Godthab", "Atlantic/Azores",
+    "America/Halifax", "America/Caracas", "America/Nuuk", "Atlantic/Azores",
     "Africa/Casablanca", "Africa/Cairo", "Asia/Tehran", "Asia/Jerusalem", "Asia/Beirut",
     "Asia/Amman", "Asia/Damascus", "Asia/Kathmandu", "Asia/Kolkata", "Asia/Tokyo",
     "Asia/Pyongyang", "Australia/Sydney", "Australia/Adelaide", "Australia/Lord_Howe",
